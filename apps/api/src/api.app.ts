@@ -1,0 +1,79 @@
+import type { AppConfig } from '@arbiter/config';
+import { configureLimits, DomainError, flattenErrors } from '@arbiter/contracts';
+import { createLogger, PinoNestLogger } from '@arbiter/runtime';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApiModule } from './api.module.js';
+import { parseJsonBody } from './http/json-body.parser.js';
+import { setUpOpenApi } from './openapi.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The configured HTTP application, not yet listening. */
+export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
+  configureLimits({
+    bodyBytes: config.BODY_LIMIT_BYTES,
+    jsonDepth: config.JSON_MAX_DEPTH,
+    externalIdLength: config.MAX_EXTERNAL_ID_LENGTH,
+    commentLength: config.MAX_COMMENT_LENGTH,
+    metadataKeys: config.MAX_METADATA_KEYS,
+    batchItems: config.MAX_BATCH_ITEMS,
+  });
+  const logger = createLogger(config.LOG_LEVEL, 'arbiter-api');
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const fastify = adapter.getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => DomainError.validation(flattenErrors(errors)),
+    }),
+  );
+  app.enableShutdownHooks();
+  setUpOpenApi(app);
+  return app;
+}

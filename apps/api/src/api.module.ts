@@ -1,0 +1,50 @@
+import { AuditModule } from '@arbiter/audit';
+import { AuthGuard, AuthModule } from '@arbiter/auth';
+import { type AppConfig, ConfigModule } from '@arbiter/config';
+import { DatabaseModule } from '@arbiter/database';
+import { DispatchModule } from '@arbiter/dispatch';
+import { IngestModule } from '@arbiter/ingest';
+import { QueuesModule } from '@arbiter/queues';
+import { RedisModule } from '@arbiter/redis';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ApiKeyController } from './controllers/api-key.controller.js';
+import { AuthController } from './controllers/auth.controller.js';
+import { HealthController } from './controllers/health.controller.js';
+import { ItemController } from './controllers/item.controller.js';
+import { QueueController } from './controllers/queue.controller.js';
+import { UserController } from './controllers/user.controller.js';
+import { ErrorFilter } from './http/error.filter.js';
+import { BootstrapService } from './bootstrap.service.js';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        RedisModule,
+        AuditModule,
+        AuthModule,
+        QueuesModule,
+        DispatchModule,
+        IngestModule,
+      ],
+      controllers: [
+        AuthController,
+        QueueController,
+        UserController,
+        ApiKeyController,
+        ItemController,
+        HealthController,
+      ],
+      providers: [
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        BootstrapService,
+      ],
+    };
+  }
+}

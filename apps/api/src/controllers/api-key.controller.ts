@@ -1,0 +1,39 @@
+import {
+  Allow,
+  type ApiKeyView,
+  type CreatedApiKey,
+  CurrentPrincipal,
+  IdentityService,
+  type Principal,
+} from '@arbiter/auth';
+import { CreateApiKeyDto } from '@arbiter/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IdPipe } from './id.pipe.js';
+
+@ApiTags('api-keys')
+@ApiBearerAuth()
+@Allow('admin')
+@Controller('api/v1/api-keys')
+export class ApiKeyController {
+  constructor(private readonly identity: IdentityService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a service key; the key and webhook secret are shown only in this response',
+  })
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKey> {
+    return this.identity.createApiKey(principal, dto);
+  }
+
+  @Get()
+  async list(): Promise<{ apiKeys: ApiKeyView[] }> {
+    return { apiKeys: await this.identity.listApiKeys() };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  revoke(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: string): Promise<void> {
+    return this.identity.revokeApiKey(principal, id);
+  }
+}

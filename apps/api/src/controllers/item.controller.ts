@@ -1,0 +1,55 @@
+import { Allow, CurrentPrincipal, type Principal, type ServicePrincipal } from '@arbiter/auth';
+import { SubmitBatchDto, SubmitItemDto } from '@arbiter/contracts';
+import { type BatchResult, IngestService, type ItemView } from '@arbiter/ingest';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { IdPipe } from './id.pipe.js';
+
+@ApiTags('items')
+@Controller('api/v1')
+export class ItemController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('queues/:slug/items')
+  @Allow('service')
+  @ApiSecurity('apiKey')
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({ summary: 'Submit an AI output for review' })
+  @ApiResponse({ status: 201, description: 'Stored (committed) and queued, or auto-approved' })
+  @ApiResponse({ status: 200, description: 'The same request again: the original item' })
+  async submit(
+    @CurrentPrincipal() principal: ServicePrincipal,
+    @Param('slug') slug: string,
+    @Body() dto: SubmitItemDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ItemView> {
+    const { created, item } = await this.ingest.submit(principal, slug, dto, key);
+    void reply.status(created ? 201 : 200);
+    return item;
+  }
+
+  @Post('queues/:slug/items/batch')
+  @Allow('service')
+  @HttpCode(200)
+  @ApiSecurity('apiKey')
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({ summary: 'Submit up to 500 items; each is accepted or refused on its own' })
+  submitBatch(
+    @CurrentPrincipal() principal: ServicePrincipal,
+    @Param('slug') slug: string,
+    @Body() dto: SubmitBatchDto,
+    @Headers('idempotency-key') key: string | undefined,
+  ): Promise<BatchResult> {
+    return this.ingest.submitBatch(principal, slug, dto, key);
+  }
+
+  @Get('items/:id')
+  @Allow('service', 'admin', 'auditor', 'reviewer')
+  @ApiSecurity('apiKey')
+  @ApiOperation({ summary: 'An item with its decision and history' })
+  get(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: string): Promise<ItemView> {
+    return this.ingest.get(principal, id);
+  }
+}

@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+import { configOrExit, preflight } from '@arbiter/runtime';
+import { createApiApp } from './api.app.js';
+
+const config = configOrExit();
+await preflight(config);
+const app = await createApiApp(config);
+await app.listen(config.PORT, config.HOST);
+app
+  .getHttpAdapter()
+  .getInstance()
+  .log.info({ url: await app.getUrl() }, 'Arbiter API listening');

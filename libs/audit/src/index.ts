@@ -1,0 +1,3 @@
+export * from './audit-event.js';
+export * from './audit.repository.js';
+export * from './audit.module.js';

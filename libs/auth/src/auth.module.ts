@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ApiKeyRepository } from './api-key.repository.js';
+import { AuthGuard } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { IdentityService } from './identity.service.js';
+import { TokenService } from './token.service.js';
+import { UserRepository } from './user.repository.js';
+
+@Module({
+  providers: [UserRepository, ApiKeyRepository, TokenService, AuthService, IdentityService, AuthGuard],
+  exports: [UserRepository, ApiKeyRepository, TokenService, AuthService, IdentityService, AuthGuard],
+})
+export class AuthModule {}

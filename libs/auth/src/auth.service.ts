@@ -1,0 +1,75 @@
+import { appendAuditEvent } from '@arbiter/audit';
+import { DomainError } from '@arbiter/contracts';
+import { Database } from '@arbiter/database';
+import { Injectable } from '@nestjs/common';
+import { hashApiKey } from './api-key.secrets.js';
+import { ApiKeyRepository } from './api-key.repository.js';
+import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
+import type { Role, ServicePrincipal, UserPrincipal } from './principal.js';
+import { TokenService } from './token.service.js';
+import { UserRepository } from './user.repository.js';
+
+export interface LoginResult {
+  accessToken: string;
+  user: { id: string; email: string; roles: Role[] };
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly apiKeys: ApiKeyRepository,
+    private readonly tokens: TokenService,
+    private readonly db: Database,
+  ) {}
+
+  async login(email: string, password: string, source: { ip?: string }): Promise<LoginResult> {
+    const account = await this.users.findCredentialsByEmail(email);
+    // Verify against a dummy hash for unknown emails so the answer takes as long either way.
+    const matches = await verifyPassword(password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!account || !matches || account.disabled) {
+      await this.db.transaction((tx) =>
+        appendAuditEvent(tx, {
+          actor: { type: 'system', id: null, name: 'auth' },
+          action: 'auth.login_failed',
+          subjectType: 'auth',
+          subjectId: account?.id ?? 'unknown',
+          data: {
+            email: email.slice(0, 320),
+            ip: source.ip ?? null,
+            reason: !account ? 'unknown_email' : account.disabled ? 'disabled' : 'bad_password',
+          },
+        }),
+      );
+      throw new DomainError('UNAUTHENTICATED', 'Invalid email or password');
+    }
+    const user = await this.users.findAuthById(account.id);
+    return {
+      accessToken: this.tokens.issue(account.id),
+      user: { id: user!.id, email: user!.email, roles: user!.roles },
+    };
+  }
+
+  /** The user behind a bearer token, read fresh so role, membership and disabling apply at once. */
+  async authenticateToken(token: string): Promise<UserPrincipal | null> {
+    const claims = this.tokens.verify(token);
+    if (!claims) return null;
+    const user = await this.users.findAuthById(claims.sub);
+    if (!user || user.disabled) return null;
+    return {
+      kind: 'user',
+      id: user.id,
+      email: user.email,
+      roles: user.roles,
+      queueIds: new Set(user.queueIds),
+    };
+  }
+
+  async authenticateApiKey(key: string): Promise<ServicePrincipal | null> {
+    if (key.length < 10 || key.length > 200) return null;
+    const found = await this.apiKeys.findActiveByHash(hashApiKey(key));
+    return found
+      ? { kind: 'service', keyId: found.id, service: found.service, queueIds: new Set(found.queueIds) }
+      : null;
+  }
+}

@@ -1,0 +1,86 @@
+import { CreateApiKeyDto, CreateUserDto, DomainError, UpdateUserDto } from '@arbiter/contracts';
+import { Injectable } from '@nestjs/common';
+import { apiKeyPrefix, generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.secrets.js';
+import { ApiKeyRepository, type ApiKeyView } from './api-key.repository.js';
+import { hashPassword } from './password.js';
+import { actorOf, type Principal } from './principal.js';
+import { UserRepository, type UserView } from './user.repository.js';
+
+export interface CreatedApiKey extends ApiKeyView {
+  /** Shown once; only its hash is stored. */
+  key: string;
+  webhookSecret: string;
+}
+
+/** Admin management of people and service keys. */
+@Injectable()
+export class IdentityService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly apiKeys: ApiKeyRepository,
+  ) {}
+
+  async createUser(principal: Principal, dto: CreateUserDto): Promise<UserView> {
+    return this.users.create(
+      {
+        email: dto.email.trim(),
+        passwordHash: await hashPassword(dto.password),
+        roles: unique(dto.roles),
+        queues: unique(dto.queues ?? []),
+      },
+      actorOf(principal),
+    );
+  }
+
+  async updateUser(principal: Principal, id: string, dto: UpdateUserDto): Promise<UserView> {
+    return this.users.update(
+      id,
+      {
+        roles: dto.roles && unique(dto.roles),
+        queues: dto.queues && unique(dto.queues),
+        disabled: dto.disabled,
+        passwordHash: dto.password === undefined ? undefined : await hashPassword(dto.password),
+      },
+      actorOf(principal),
+    );
+  }
+
+  listUsers(): Promise<UserView[]> {
+    return this.users.list();
+  }
+
+  async getUser(id: string): Promise<UserView> {
+    const user = await this.users.findView(id);
+    if (!user) throw DomainError.notFound('User');
+    return user;
+  }
+
+  async createApiKey(principal: Principal, dto: CreateApiKeyDto): Promise<CreatedApiKey> {
+    const key = generateApiKey();
+    const webhookSecret = generateWebhookSecret();
+    const view = await this.apiKeys.create(
+      {
+        service: dto.service,
+        keyHash: hashApiKey(key),
+        prefix: apiKeyPrefix(key),
+        webhookSecret,
+        queues: unique(dto.queues),
+        createdBy: principal.kind === 'user' ? principal.id : null,
+      },
+      actorOf(principal),
+    );
+    return { ...view, key, webhookSecret };
+  }
+
+  listApiKeys(): Promise<ApiKeyView[]> {
+    return this.apiKeys.list();
+  }
+
+  revokeApiKey(principal: Principal, id: string): Promise<void> {
+    return this.apiKeys.revoke(id, actorOf(principal));
+  }
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,155 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const DEV_JWT_SECRET = 'arbiter-development-secret-do-not-use-in-production';
+
+const toList = ({ value }: { value: unknown }): string[] =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean)
+    : [];
+
+/** Every setting Arbiter reads from the environment, validated once at boot. */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/arbiter';
+
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Key prefix for everything Arbiter keeps in Redis; lets several deployments or test runs share one server. */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
+  REDIS_PREFIX = 'arbiter';
+
+  @IsString()
+  @MinLength(16)
+  JWT_SECRET = DEV_JWT_SECRET;
+
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  JWT_TTL_SECONDS = 8 * 3600;
+
+  @IsOptional()
+  @IsString()
+  BOOTSTRAP_ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  BOOTSTRAP_ADMIN_PASSWORD?: string;
+
+  @Transform(toList)
+  WEBHOOK_ALLOW_HOSTS: string[] = [];
+
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @IsInt()
+  @Min(2)
+  @Max(256)
+  JSON_MAX_DEPTH = 32;
+
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  MAX_EXTERNAL_ID_LENGTH = 256;
+
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_COMMENT_LENGTH = 10_000;
+
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  MAX_METADATA_KEYS = 64;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_BATCH_ITEMS = 500;
+
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DB_POOL_SIZE = 20;
+
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  RECONCILE_INTERVAL_MS = 5000;
+
+  @IsInt()
+  @Min(0)
+  @Max(120_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  get usesDevSecret(): boolean {
+    return this.JWT_SECRET === DEV_JWT_SECRET;
+  }
+}
+
+export class ConfigError extends Error {}
+
+const NUMERIC = new Set(
+  Object.entries(new AppConfig())
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k]) => k),
+);
+
+/** Reads and validates the environment; throws a ConfigError that names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, unknown> = {};
+  const keys = new Set([
+    ...Object.keys(new AppConfig()),
+    'BOOTSTRAP_ADMIN_EMAIL',
+    'BOOTSTRAP_ADMIN_PASSWORD',
+  ]);
+  for (const key of keys) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = NUMERIC.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  const problems = errors.map(
+    (e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  if (config.NODE_ENV === 'production' && config.usesDevSecret) {
+    problems.push('JWT_SECRET must be set in production');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return config;
+}

@@ -1,0 +1,31 @@
+import type { ErrorCode } from './error-code.js';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** An expected failure of a domain rule; transports map `code` to their own shape. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  static validation(details: ErrorDetail[], message = 'Request validation failed'): DomainError {
+    return new DomainError('VALIDATION_FAILED', message, details);
+  }
+
+  static notFound(what: string): DomainError {
+    return new DomainError('NOT_FOUND', `${what} not found`);
+  }
+
+  static forbidden(message = 'Not allowed'): DomainError {
+    return new DomainError('FORBIDDEN', message);
+  }
+}

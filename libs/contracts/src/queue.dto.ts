@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { URL_OPTIONS } from './submit-item.dto.js';
+import { SLUG_PATTERN } from './validation.js';
+
+export const SLA_POLICIES = ['keep', 'escalate', 'fallback'] as const;
+export type SlaPolicy = (typeof SLA_POLICIES)[number];
+
+/** Fields an admin may set on a queue; `null` clears an optional one on update. */
+export class QueueSettingsDto {
+  @ApiPropertyOptional({ description: 'Markdown shown to reviewers', maxLength: 100000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100_000)
+  instructions?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'JSON Schema',
+  })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsObject()
+  outputSchema?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  autoApproveAbove?: number | null;
+
+  @ApiPropertyOptional({ minimum: 10, maximum: 86400, default: 300 })
+  @IsOptional()
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  leaseSeconds?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 2592000, nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86_400)
+  slaSeconds?: number | null;
+
+  @ApiPropertyOptional({ enum: SLA_POLICIES, default: 'keep' })
+  @IsOptional()
+  @IsIn(SLA_POLICIES)
+  onSlaBreach?: SlaPolicy;
+
+  @ApiPropertyOptional({ description: 'Output applied when the SLA passes and the policy is fallback' })
+  @IsOptional()
+  fallbackOutput?: unknown;
+
+  @ApiPropertyOptional({ nullable: true, description: 'Slug of the queue escalations go to' })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @Matches(SLUG_PATTERN, { message: 'escalateTo must be a queue slug' })
+  escalateTo?: string | null;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 2, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2)
+  reviewsRequired?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  qaSampleRate?: number;
+
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(2048)
+  callbackUrl?: string | null;
+}
+
+export class CreateQueueDto extends QueueSettingsDto {
+  @ApiProperty({ pattern: SLUG_PATTERN.source })
+  @Matches(SLUG_PATTERN, { message: 'slug must match ^[a-z0-9][a-z0-9-]{1,62}$' })
+  slug!: string;
+
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+}
+
+export class UpdateQueueDto extends QueueSettingsDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+}

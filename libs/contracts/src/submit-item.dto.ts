@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { IsJsonValue, IsMetadata, MaxLengthLimit } from './validation.js';
+
+export const REASONS = ['low_confidence', 'model_error', 'policy', 'other'] as const;
+export type Reason = (typeof REASONS)[number];
+
+export const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+
+export class ModelDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  version!: string;
+}
+
+export class SubmitItemDto {
+  @ApiProperty({ description: 'Your id for this output; unique per service and queue', maxLength: 256 })
+  @IsString()
+  @MinLength(1)
+  @MaxLengthLimit('externalIdLength')
+  externalId!: string;
+
+  @ApiProperty({ type: ModelDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ModelDto)
+  model!: ModelDto;
+
+  @ApiProperty({ description: 'What the model saw (any JSON)' })
+  @IsJsonValue()
+  input!: unknown;
+
+  @ApiPropertyOptional({
+    description: 'What the model said (any JSON); absent only when reason is model_error',
+  })
+  @ValidateIf((o: SubmitItemDto) => o.reason !== 'model_error' || o.output !== undefined)
+  @IsJsonValue({ message: 'output is required unless reason is model_error' })
+  output?: unknown;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  confidence?: number;
+
+  @ApiProperty({ enum: REASONS })
+  @IsIn(REASONS)
+  reason!: Reason;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, default: 0, description: 'Higher is reviewed first' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  priority?: number;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 64 keys' })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Where the decision is POSTed; wins over the queue callbackUrl' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(2048)
+  callbackUrl?: string;
+}
+
+export class SubmitBatchDto {
+  @ApiProperty({
+    type: [SubmitItemDto],
+    maxItems: 500,
+    description: 'Each entry is accepted or refused on its own',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  items!: unknown[];
+}

@@ -1,0 +1,93 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  registerDecorator,
+  validateSync,
+  type ValidationError,
+  type ValidationOptions,
+} from 'class-validator';
+import { DomainError, type ErrorDetail } from './domain.error.js';
+import { limits, type InputLimits } from './limits.js';
+
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+type Constructor<T> = new () => T;
+
+/**
+ * Validates untrusted input against a DTO class the way the HTTP pipe does (unknown fields refused,
+ * nested objects checked), so a socket message or a batch entry is judged by the same rules.
+ */
+export function validateInput<T extends object>(cls: Constructor<T>, input: unknown): T {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw DomainError.validation([{ path: '', message: 'must be a JSON object' }]);
+  }
+  const instance = plainToInstance(cls, input);
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) throw DomainError.validation(flattenErrors(errors));
+  return instance;
+}
+
+export function flattenErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
+      path,
+      message: rule === 'whitelistValidation' ? `${path} is not an allowed field` : message,
+    }));
+    return own.concat(flattenErrors(error.children ?? [], path));
+  });
+}
+
+/** String length bounded by a configurable limit (read when validating, so configuration applies). */
+export function MaxLengthLimit(limit: keyof InputLimits, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'maxLengthLimit',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && value.length <= limits[limit],
+        defaultMessage: (args) => `${args?.property} must be a string of at most ${limits[limit]} characters`,
+      },
+    });
+}
+
+/** An object with at most `limits.metadataKeys` keys, each a non-empty string of at most 128 characters. */
+export function IsMetadata(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isMetadata',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+          const keys = Object.keys(value);
+          return keys.length <= limits.metadataKeys && keys.every((k) => k.length > 0 && k.length <= 128);
+        },
+        defaultMessage: (args) =>
+          `${args?.property} must be an object with at most ${limits.metadataKeys} keys of 1 to 128 characters`,
+      },
+    });
+}
+
+/** Any JSON value except null (and absent). */
+export function IsJsonValue(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isJsonValue',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => value !== undefined && value !== null,
+        defaultMessage: (args) => `${args?.property} is required`,
+      },
+    });
+}

@@ -1,0 +1,4 @@
+export * from './data-source.js';
+export * from './database.js';
+export * from './database.module.js';
+export * from './database-admin.js';

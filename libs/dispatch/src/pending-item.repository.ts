@@ -1,0 +1,29 @@
+import { Database } from '@arbiter/database';
+import { Injectable } from '@nestjs/common';
+import type { Dispatchable } from './review-dispatcher.js';
+
+/** What the reconciler reads from the system of record: the items that must be waiting for a reviewer. */
+@Injectable()
+export class PendingItemRepository {
+  constructor(private readonly db: Database) {}
+
+  async countsByQueue(): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ queue_id: string; n: number }>(
+      `SELECT q.id AS queue_id, count(i.id)::int AS n
+         FROM queues q LEFT JOIN items i ON i.queue_id = q.id AND i.status = 'pending'
+        GROUP BY q.id`,
+    );
+    return new Map(rows.map((r) => [r.queue_id, r.n]));
+  }
+
+  /** Pending items of a queue in id order, after `afterId` (keyset paging). */
+  async page(queueId: string, afterId: string | null, limit: number): Promise<Dispatchable[]> {
+    const rows = await this.db.query<{ id: string; priority: number }>(
+      `SELECT id, priority FROM items
+        WHERE queue_id = $1 AND status = 'pending' AND ($2::uuid IS NULL OR id > $2)
+        ORDER BY id LIMIT $3`,
+      [queueId, afterId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, queueId, priority: r.priority }));
+  }
+}

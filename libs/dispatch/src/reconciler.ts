@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { PendingItemRepository } from './pending-item.repository.js';
+import { ReviewDispatcher } from './review-dispatcher.js';
+
+const PAGE = 1000;
+/** Every this many runs a queue is swept item by item even when the counts agree. */
+const FULL_SWEEP_EVERY = 12;
+
+export interface ReconcileReport {
+  queues: number;
+  swept: number;
+  enqueued: number;
+}
+
+/**
+ * Makes Redis agree with Postgres: every pending item has its review job. Covers submits made while Redis
+ * was down and Redis losing its data. Idempotent (job id = item id), so any number of workers may run it.
+ */
+@Injectable()
+export class Reconciler {
+  private readonly logger = new Logger(Reconciler.name);
+  private runs = 0;
+
+  constructor(
+    private readonly pending: PendingItemRepository,
+    private readonly dispatcher: ReviewDispatcher,
+  ) {}
+
+  async reconcileOnce(): Promise<ReconcileReport> {
+    const fullSweep = this.runs++ % FULL_SWEEP_EVERY === 0;
+    const counts = await this.pending.countsByQueue();
+    const report: ReconcileReport = { queues: counts.size, swept: 0, enqueued: 0 };
+    for (const [queueId, pendingCount] of counts) {
+      if (pendingCount === 0) continue;
+      if (!fullSweep && (await this.dispatcher.waitingCount(queueId)) >= pendingCount) continue;
+      report.swept++;
+      report.enqueued += await this.sweep(queueId);
+    }
+    if (report.enqueued > 0) this.logger.log(`re-enqueued ${report.enqueued} pending item(s)`);
+    return report;
+  }
+
+  private async sweep(queueId: string): Promise<number> {
+    let enqueued = 0;
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.pending.page(queueId, after, PAGE);
+      if (page.length === 0) return enqueued;
+      after = page[page.length - 1]!.id;
+      const missing = new Set(
+        await this.dispatcher.missing(
+          queueId,
+          page.map((i) => i.id),
+        ),
+      );
+      const toAdd = page.filter((i) => missing.has(i.id));
+      if (toAdd.length > 0) {
+        if (!(await this.dispatcher.enqueue(toAdd))) throw new Error('Redis refused the re-enqueue');
+        enqueued += toAdd.length;
+      }
+    }
+  }
+}

@@ -1,0 +1,328 @@
+import { AuditRepository } from '@arbiter/audit';
+import { canSeeQueue, hasRole, type Principal, type ServicePrincipal } from '@arbiter/auth';
+import { AppConfig } from '@arbiter/config';
+import {
+  canonicalJson,
+  DomainError,
+  type ErrorDetail,
+  limits,
+  SubmitBatchDto,
+  SubmitItemDto,
+  validateInput,
+  wireCode,
+} from '@arbiter/contracts';
+import { Database } from '@arbiter/database';
+import { checkCallbackUrl } from '@arbiter/delivery';
+import { ReviewDispatcher } from '@arbiter/dispatch';
+import type { Queue } from '@arbiter/queues';
+import { QueueService } from '@arbiter/queues';
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { ItemStatus, ItemView, NewItem } from './item.js';
+import { type ExistingItem, ItemRepository } from './item.repository.js';
+import { uuidv7 } from './uuid-v7.js';
+
+export interface SubmitResult {
+  created: boolean;
+  item: ItemView;
+}
+
+export type BatchEntryResult =
+  | { index: number; id: string; status: ItemStatus }
+  | { index: number; error: { code: string; message: string; details?: ErrorDetail[] } };
+
+export interface BatchResult {
+  results: BatchEntryResult[];
+}
+
+type Prepared = NewItem & { autoApproveAbove: number | null };
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** A batch whose first request died mid-way may be retried after this long. */
+const IN_FLIGHT_TAKEOVER = '5 minutes';
+
+@Injectable()
+export class IngestService {
+  constructor(
+    private readonly items: ItemRepository,
+    private readonly queues: QueueService,
+    private readonly dispatcher: ReviewDispatcher,
+    private readonly audit: AuditRepository,
+    private readonly db: Database,
+    private readonly config: AppConfig,
+  ) {}
+
+  async submit(
+    principal: ServicePrincipal,
+    slug: string,
+    dto: SubmitItemDto,
+    idempotencyKey?: string,
+  ): Promise<SubmitResult> {
+    const key = checkIdempotencyKey(idempotencyKey);
+    const queue = await this.openQueueFor(principal, slug);
+    const item = await this.prepare(principal, queue, dto, key);
+    const { inserted } = await this.items.insertMany([item]);
+    const createdAt = inserted.get(item.id);
+    if (createdAt) {
+      if (item.status === 'pending') {
+        await this.dispatcher.enqueue([item]);
+        return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
+      }
+      return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
+    }
+    const [existing] = await this.resolveConflicts(principal, queue, [item]);
+    if (!existing || existing.requestHash !== item.requestHash) throw idempotencyConflict(item, existing);
+    const view = await this.items.findView(existing.id);
+    return { created: false, item: stripInternal(view!) };
+  }
+
+  async submitBatch(
+    principal: ServicePrincipal,
+    slug: string,
+    dto: SubmitBatchDto,
+    idempotencyKey?: string,
+  ): Promise<BatchResult> {
+    const key = checkIdempotencyKey(idempotencyKey);
+    if (dto.items.length > limits.batchItems) {
+      throw DomainError.validation([
+        { path: 'items', message: `a batch holds at most ${limits.batchItems} items` },
+      ]);
+    }
+    const queue = await this.openQueueFor(principal, slug);
+    if (!key) return this.processBatch(principal, queue, dto.items);
+
+    const requestHash = sha256(canonicalJson({ queue: slug, items: dto.items }));
+    const stored = await this.claimBatchKey(principal.service, key, requestHash);
+    if (stored) return stored;
+    try {
+      const result = await this.processBatch(principal, queue, dto.items);
+      await this.db.query(
+        `UPDATE idempotency_records SET response = $3, response_status = 200 WHERE service = $1 AND key = $2`,
+        [principal.service, key, JSON.stringify(result)],
+      );
+      return result;
+    } catch (error) {
+      await this.db.query(
+        `DELETE FROM idempotency_records WHERE service = $1 AND key = $2 AND response IS NULL`,
+        [principal.service, key],
+      );
+      throw error;
+    }
+  }
+
+  /** An item with its history, if the principal may see it; NOT_FOUND otherwise (no existence leak). */
+  async get(principal: Principal, id: string): Promise<ItemView> {
+    const item = /^[0-9a-f-]{36}$/i.test(id) ? await this.items.findView(id) : null;
+    const visible =
+      item &&
+      (principal.kind === 'service'
+        ? item.service === principal.service
+        : hasRole(principal, 'admin', 'auditor') || canSeeQueue(principal, item.queueId));
+    if (!visible) throw DomainError.notFound('Item');
+    return { ...stripInternal(item), history: await this.audit.historyOf(item.id) };
+  }
+
+  private async processBatch(
+    principal: ServicePrincipal,
+    queue: Queue,
+    entries: unknown[],
+  ): Promise<BatchResult> {
+    const results: BatchEntryResult[] = new Array(entries.length);
+    const prepared: { index: number; item: Prepared }[] = [];
+    for (const [index, entry] of entries.entries()) {
+      try {
+        const dto = validateInput(SubmitItemDto, entry);
+        prepared.push({ index, item: await this.prepare(principal, queue, dto, null) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        results[index] = { index, error: errorBody(error) };
+      }
+    }
+    const { inserted } = await this.items.insertMany(prepared.map((p) => p.item));
+    const conflicting = prepared.filter((p) => !inserted.has(p.item.id));
+    const existing = await this.resolveConflicts(
+      principal,
+      queue,
+      conflicting.map((p) => p.item),
+    );
+    for (const [i, { index, item }] of conflicting.entries()) {
+      const found = existing[i];
+      results[index] =
+        found && found.requestHash === item.requestHash
+          ? { index, id: found.id, status: found.status }
+          : { index, error: errorBody(idempotencyConflict(item, found)) };
+    }
+    const fresh = prepared.filter((p) => inserted.has(p.item.id));
+    for (const { index, item } of fresh) results[index] = { index, id: item.id, status: item.status };
+    await this.dispatcher.enqueue(fresh.map((p) => p.item).filter((i) => i.status === 'pending'));
+    return { results };
+  }
+
+  /** Stores the batch key as in flight, or answers from what an earlier request with that key stored. */
+  private async claimBatchKey(
+    service: string,
+    key: string,
+    requestHash: string,
+  ): Promise<BatchResult | null> {
+    const [claimed] = await this.db.query(
+      `INSERT INTO idempotency_records (service, key, request_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (service, key) DO UPDATE SET created_at = now()
+         WHERE idempotency_records.response IS NULL AND idempotency_records.request_hash = $3
+           AND idempotency_records.created_at < now() - interval '${IN_FLIGHT_TAKEOVER}'
+       RETURNING key`,
+      [service, key, requestHash],
+    );
+    if (claimed) return null;
+    const [record] = await this.db.query<{ request_hash: string; response: BatchResult | null }>(
+      `SELECT request_hash, response FROM idempotency_records WHERE service = $1 AND key = $2`,
+      [service, key],
+    );
+    if (!record) return this.claimBatchKey(service, key, requestHash);
+    if (record.request_hash !== requestHash) {
+      throw new DomainError(
+        'IDEMPOTENCY_CONFLICT',
+        'This Idempotency-Key was used with a different request body',
+      );
+    }
+    if (!record.response) {
+      throw new DomainError(
+        'IDEMPOTENCY_IN_FLIGHT',
+        'A request with this Idempotency-Key is still being processed',
+      );
+    }
+    return record.response;
+  }
+
+  /** For each item that was not inserted, the stored item it collided with (by idempotency key first). */
+  private async resolveConflicts(
+    principal: ServicePrincipal,
+    queue: Queue,
+    items: Prepared[],
+  ): Promise<(ExistingItem | undefined)[]> {
+    if (items.length === 0) return [];
+    const keys = items.flatMap((i) => (i.idempotencyKey ? [i.idempotencyKey] : []));
+    const found = await this.items.findConflicting(
+      principal.service,
+      queue.id,
+      keys,
+      items.map((i) => i.externalId),
+    );
+    return items.map(
+      (item) =>
+        (item.idempotencyKey ? found.find((f) => f.idempotencyKey === item.idempotencyKey) : undefined) ??
+        found.find((f) => f.queueId === queue.id && f.externalId === item.externalId),
+    );
+  }
+
+  private async openQueueFor(principal: ServicePrincipal, slug: string): Promise<Queue> {
+    const queue = await this.queues.findCached(slug);
+    if (!queue) throw DomainError.notFound('Queue');
+    if (!principal.queueIds.has(queue.id))
+      throw DomainError.forbidden(`This API key may not submit to queue "${slug}"`);
+    if (queue.paused) throw new DomainError('QUEUE_PAUSED', `Queue "${slug}" is paused`);
+    return queue;
+  }
+
+  private async prepare(
+    principal: ServicePrincipal,
+    queue: Queue,
+    dto: SubmitItemDto,
+    key: string | null,
+  ): Promise<Prepared> {
+    const hasOutput = dto.output !== undefined && dto.output !== null;
+    const problems = hasOutput ? this.queues.outputProblems(queue, dto.output) : [];
+    if (problems.length > 0)
+      throw DomainError.validation(problems, 'output does not match the queue outputSchema');
+    if (dto.callbackUrl) {
+      const verdict = await checkCallbackUrl(dto.callbackUrl, this.config.WEBHOOK_ALLOW_HOSTS);
+      if (!verdict.ok)
+        throw DomainError.validation([{ path: 'callbackUrl', message: `callbackUrl ${verdict.reason}` }]);
+    }
+    const confidence = dto.confidence ?? null;
+    const autoApprove =
+      hasOutput &&
+      queue.autoApproveAbove !== null &&
+      confidence !== null &&
+      confidence >= queue.autoApproveAbove;
+    const now = Date.now();
+    return {
+      id: uuidv7(now),
+      queueId: queue.id,
+      service: principal.service,
+      apiKeyId: principal.keyId,
+      externalId: dto.externalId,
+      idempotencyKey: key,
+      requestHash: sha256(canonicalJson({ queue: queue.slug, item: dto })),
+      modelName: dto.model.name,
+      modelVersion: dto.model.version,
+      input: dto.input,
+      output: hasOutput ? dto.output : null,
+      confidence,
+      reason: dto.reason,
+      priority: dto.priority ?? 0,
+      metadata: dto.metadata ?? {},
+      callbackUrl: dto.callbackUrl ?? null,
+      status: autoApprove ? 'auto_approved' : 'pending',
+      slaDeadline:
+        queue.slaSeconds && !autoApprove ? new Date(now + queue.slaSeconds * 1000).toISOString() : null,
+      autoApproveAbove: queue.autoApproveAbove,
+    };
+  }
+}
+
+function checkIdempotencyKey(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw DomainError.validation([
+      { path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' },
+    ]);
+  }
+  return key;
+}
+
+function idempotencyConflict(item: Prepared, existing: ExistingItem | undefined): DomainError {
+  const by =
+    existing?.idempotencyKey && existing.idempotencyKey === item.idempotencyKey
+      ? 'Idempotency-Key'
+      : 'externalId';
+  return new DomainError('IDEMPOTENCY_CONFLICT', `An item with this ${by} exists with a different body`);
+}
+
+function errorBody(error: DomainError) {
+  return {
+    code: wireCode(error.code),
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function stripInternal({ queueId: _queueId, ...view }: ItemView & { queueId: string }): ItemView {
+  return view;
+}
+
+function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView {
+  const at = createdAt.toISOString();
+  return {
+    id: item.id,
+    queue: queueSlug,
+    status: item.status,
+    externalId: item.externalId,
+    service: item.service,
+    model: { name: item.modelName, version: item.modelVersion },
+    input: item.input,
+    output: item.output,
+    confidence: item.confidence,
+    reason: item.reason,
+    priority: item.priority,
+    metadata: item.metadata,
+    callbackUrl: item.callbackUrl,
+    slaDeadline: item.slaDeadline,
+    createdAt: at,
+    updatedAt: at,
+    decision: null,
+  };
+}

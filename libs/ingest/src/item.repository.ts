@@ -1,0 +1,197 @@
+import { Database } from '@arbiter/database';
+import { Injectable } from '@nestjs/common';
+import type { DecisionView, ItemView, NewItem } from './item.js';
+
+export interface InsertOutcome {
+  /** Items stored by this call, by id, with their creation time. */
+  inserted: Map<string, Date>;
+}
+
+export interface ExistingItem {
+  id: string;
+  queueId: string;
+  externalId: string;
+  idempotencyKey: string | null;
+  requestHash: string;
+  status: ItemView['status'];
+}
+
+interface ItemRow {
+  id: string;
+  queue_slug: string;
+  queue_id: string;
+  status: ItemView['status'];
+  external_id: string;
+  service: string;
+  model_name: string;
+  model_version: string;
+  input: unknown;
+  output: unknown;
+  confidence: number | null;
+  reason: ItemView['reason'];
+  priority: number;
+  metadata: Record<string, unknown>;
+  callback_url: string | null;
+  sla_deadline: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  decision: {
+    id: string;
+    verdict: DecisionView['verdict'];
+    output: unknown;
+    patch: unknown[] | null;
+    reviewer_id: string | null;
+    comment: string | null;
+    decided_at: string;
+    duration_ms: number | null;
+  } | null;
+}
+
+/**
+ * One statement stores the items, their auto-approval decisions and their audit events, so each item commits
+ * with its record or not at all. Rows that hit a uniqueness constraint (idempotency key, external id) are
+ * skipped and reported back by absence.
+ */
+const INSERT_ITEMS = `
+WITH r AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+    ord int, id uuid, queue_id uuid, service text, api_key_id uuid, external_id text, idempotency_key text,
+    request_hash text, model_name text, model_version text, input jsonb, output jsonb, confidence float8,
+    reason text, priority int, metadata jsonb, callback_url text, status text, sla_deadline timestamptz,
+    threshold float8)
+), ins AS (
+  INSERT INTO items (id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
+                     model_version, input, output, confidence, reason, priority, metadata, callback_url, status,
+                     sla_deadline)
+  SELECT id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
+         model_version, input, output, confidence, reason, priority, metadata, callback_url, status, sla_deadline
+    FROM r ORDER BY ord
+  ON CONFLICT DO NOTHING
+  RETURNING id, status, created_at
+), dec AS (
+  INSERT INTO decisions (item_id, verdict, output, patch, decided_at)
+  SELECT ins.id, 'auto_approve', r.output, '[]'::jsonb, ins.created_at
+    FROM ins JOIN r USING (id) WHERE ins.status = 'auto_approved'
+), aud AS (
+  INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+  SELECT 'service', r.api_key_id::text, r.service, e.action, 'item', r.id::text, r.queue_id, e.data
+    FROM ins JOIN r USING (id)
+   CROSS JOIN LATERAL (VALUES
+     (1, 'item.received', jsonb_build_object(
+        'externalId', r.external_id, 'reason', r.reason, 'confidence', r.confidence, 'priority', r.priority,
+        'model', jsonb_build_object('name', r.model_name, 'version', r.model_version))),
+     (2, 'item.auto_approved', jsonb_build_object('confidence', r.confidence, 'autoApproveAbove', r.threshold))
+   ) AS e(ord, action, data)
+   WHERE e.ord = 1 OR ins.status = 'auto_approved'
+   ORDER BY r.ord, e.ord
+)
+SELECT id, created_at FROM ins`;
+
+const SELECT_ITEM = `
+  SELECT i.*, q.slug AS queue_slug,
+         (SELECT to_jsonb(d) FROM decisions d WHERE d.item_id = i.id ORDER BY d.decided_at DESC LIMIT 1) AS decision
+    FROM items i JOIN queues q ON q.id = i.queue_id`;
+
+@Injectable()
+export class ItemRepository {
+  constructor(private readonly db: Database) {}
+
+  async insertMany(items: (NewItem & { autoApproveAbove: number | null })[]): Promise<InsertOutcome> {
+    if (items.length === 0) return { inserted: new Map() };
+    const payload = items.map((item, ord) => ({
+      ord,
+      id: item.id,
+      queue_id: item.queueId,
+      service: item.service,
+      api_key_id: item.apiKeyId,
+      external_id: item.externalId,
+      idempotency_key: item.idempotencyKey,
+      request_hash: item.requestHash,
+      model_name: item.modelName,
+      model_version: item.modelVersion,
+      input: item.input,
+      output: item.output === undefined ? null : item.output,
+      confidence: item.confidence,
+      reason: item.reason,
+      priority: item.priority,
+      metadata: item.metadata,
+      callback_url: item.callbackUrl,
+      status: item.status,
+      sla_deadline: item.slaDeadline,
+      threshold: item.autoApproveAbove,
+    }));
+    const rows = await this.db.query<{ id: string; created_at: Date }>(INSERT_ITEMS, [
+      JSON.stringify(payload),
+    ]);
+    return { inserted: new Map(rows.map((r) => [r.id, r.created_at])) };
+  }
+
+  /** Items of a service that hold one of these idempotency keys, or one of these external ids in the queue. */
+  async findConflicting(
+    service: string,
+    queueId: string,
+    idempotencyKeys: string[],
+    externalIds: string[],
+  ): Promise<ExistingItem[]> {
+    const rows = await this.db.query<{
+      id: string;
+      queue_id: string;
+      external_id: string;
+      idempotency_key: string | null;
+      request_hash: string;
+      status: ItemView['status'];
+    }>(
+      `SELECT id, queue_id, external_id, idempotency_key, request_hash, status FROM items
+        WHERE service = $1
+          AND (idempotency_key = ANY($2::text[]) OR (queue_id = $3 AND external_id = ANY($4::text[])))`,
+      [service, idempotencyKeys, queueId, externalIds],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      queueId: r.queue_id,
+      externalId: r.external_id,
+      idempotencyKey: r.idempotency_key,
+      requestHash: r.request_hash,
+      status: r.status,
+    }));
+  }
+
+  async findView(id: string): Promise<(ItemView & { queueId: string }) | null> {
+    const [row] = await this.db.query<ItemRow>(`${SELECT_ITEM} WHERE i.id = $1`, [id]);
+    return row ? toView(row) : null;
+  }
+}
+
+function toView(row: ItemRow): ItemView & { queueId: string } {
+  const d = row.decision;
+  return {
+    id: row.id,
+    queue: row.queue_slug,
+    queueId: row.queue_id,
+    status: row.status,
+    externalId: row.external_id,
+    service: row.service,
+    model: { name: row.model_name, version: row.model_version },
+    input: row.input,
+    output: row.output,
+    confidence: row.confidence,
+    reason: row.reason,
+    priority: row.priority,
+    metadata: row.metadata,
+    callbackUrl: row.callback_url,
+    slaDeadline: row.sla_deadline?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    decision: d && {
+      id: d.id,
+      itemId: row.id,
+      verdict: d.verdict,
+      output: d.output,
+      patch: d.patch,
+      reviewerId: d.reviewer_id,
+      comment: d.comment,
+      decidedAt: new Date(d.decided_at).toISOString(),
+      durationMs: d.duration_ms,
+    },
+  };
+}

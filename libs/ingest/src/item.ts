@@ -1,0 +1,71 @@
+import type { AuditEventView } from '@arbiter/audit';
+import type { Reason } from '@arbiter/contracts';
+
+export const ITEM_STATUSES = [
+  'pending',
+  'claimed',
+  'approved',
+  'corrected',
+  'rejected',
+  'auto_approved',
+  'fallback',
+  'escalated',
+] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export type Verdict = 'approve' | 'correct' | 'reject' | 'fallback' | 'auto_approve';
+
+export interface DecisionView {
+  id: string;
+  itemId: string;
+  verdict: Verdict;
+  output: unknown;
+  patch: unknown[] | null;
+  reviewerId: string | null;
+  comment: string | null;
+  decidedAt: string;
+  durationMs: number | null;
+}
+
+export interface ItemView {
+  id: string;
+  queue: string;
+  status: ItemStatus;
+  externalId: string;
+  service: string;
+  model: { name: string; version: string };
+  input: unknown;
+  output: unknown;
+  confidence: number | null;
+  reason: Reason;
+  priority: number;
+  metadata: Record<string, unknown>;
+  callbackUrl: string | null;
+  slaDeadline: string | null;
+  createdAt: string;
+  updatedAt: string;
+  decision: DecisionView | null;
+  history?: AuditEventView[];
+}
+
+/** A validated submission, ready to store. */
+export interface NewItem {
+  id: string;
+  queueId: string;
+  service: string;
+  apiKeyId: string;
+  externalId: string;
+  idempotencyKey: string | null;
+  requestHash: string;
+  modelName: string;
+  modelVersion: string;
+  input: unknown;
+  output: unknown;
+  confidence: number | null;
+  reason: Reason;
+  priority: number;
+  metadata: Record<string, unknown>;
+  callbackUrl: string | null;
+  status: 'pending' | 'auto_approved';
+  slaDeadline: string | null;
+}

@@ -1,0 +1,4 @@
+export * from './queue.js';
+export * from './queue.repository.js';
+export * from './queue.service.js';
+export * from './queues.module.js';

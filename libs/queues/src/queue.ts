@@ -1,0 +1,39 @@
+import type { SlaPolicy } from '@arbiter/contracts';
+
+/** A queue as the domain sees it. */
+export interface Queue {
+  id: string;
+  slug: string;
+  name: string;
+  instructions: string;
+  outputSchema: Record<string, unknown> | null;
+  autoApproveAbove: number | null;
+  leaseSeconds: number;
+  slaSeconds: number | null;
+  onSlaBreach: SlaPolicy;
+  fallbackOutput: unknown;
+  escalateTo: string | null;
+  reviewsRequired: number;
+  qaSampleRate: number;
+  callbackUrl: string | null;
+  paused: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The settings an admin can change, with `null` clearing an optional one. */
+export interface QueueSettings {
+  name?: string;
+  instructions?: string;
+  outputSchema?: Record<string, unknown> | null;
+  autoApproveAbove?: number | null;
+  leaseSeconds?: number;
+  slaSeconds?: number | null;
+  onSlaBreach?: SlaPolicy;
+  fallbackOutput?: unknown;
+  escalateTo?: string | null;
+  reviewsRequired?: number;
+  qaSampleRate?: number;
+  callbackUrl?: string | null;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764100000000 } from './1764100000000-initial-schema.js';
+
+/** Every migration, oldest first; the data source runs them in this order. */
+export const MIGRATIONS = [InitialSchema1764100000000];

@@ -1,0 +1,11 @@
+// Compiles the server side (apps, libs, migrations, tests, benchmarks) with tsc, then rewrites the
+// @arbiter/* path aliases to relative imports so plain Node runs the output.
+import { execSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (command) => execSync(command, { cwd: root, stdio: 'inherit' });
+
+run('npx tsc -p tsconfig.json');
+run('npx tsc-alias -p tsconfig.json');

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { createDatabaseIfMissing, createDataSource, databaseName } from '@arbiter/database';
+import { checkPostgres, configOrExit, failStartup, redactUrl, StartupError } from '@arbiter/runtime';
+
+/** Creates the database if it is missing and applies every pending migration. */
+const config = configOrExit();
+try {
+  const adminUrl = new URL(config.DATABASE_URL);
+  adminUrl.pathname = '/postgres';
+  await checkPostgres(adminUrl.toString());
+} catch (error) {
+  if (error instanceof StartupError) failStartup(error.message);
+  throw error;
+}
+if (await createDatabaseIfMissing(config.DATABASE_URL)) {
+  console.log(`created database ${databaseName(config.DATABASE_URL)}`);
+}
+const dataSource = await createDataSource({ url: config.DATABASE_URL, poolSize: 1 }).initialize();
+try {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  console.log(
+    applied.length > 0
+      ? `applied ${applied.length} migration(s) to ${redactUrl(config.DATABASE_URL)}: ${applied.map((m) => m.name).join(', ')}`
+      : `schema of ${redactUrl(config.DATABASE_URL)} is up to date`,
+  );
+} finally {
+  await dataSource.destroy();
+}

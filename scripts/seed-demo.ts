@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import { SYSTEM_ACTOR } from '@arbiter/audit';
+import { AuthModule, hashPassword, IdentityService, type UserPrincipal, UserRepository } from '@arbiter/auth';
+import { ConfigModule } from '@arbiter/config';
+import { DatabaseModule } from '@arbiter/database';
+import { IngestModule, IngestService } from '@arbiter/ingest';
+import { QueueService, QueuesModule } from '@arbiter/queues';
+import { RedisModule } from '@arbiter/redis';
+import { configOrExit } from '@arbiter/runtime';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { plainToInstance } from 'class-transformer';
+import { SubmitItemDto } from '@arbiter/contracts';
+
+/** On an empty database: a demo queue with a few items, a reviewer, an auditor and a service key. */
+const config = configOrExit();
+
+@Module({})
+class SeedModule {}
+
+const DEMO = {
+  admin: { email: config.BOOTSTRAP_ADMIN_EMAIL ?? 'admin@arbiter.local', password: config.BOOTSTRAP_ADMIN_PASSWORD ?? 'arbiter-admin-demo' },
+  reviewer: { email: 'reviewer@arbiter.local', password: 'arbiter-reviewer-demo' },
+  auditor: { email: 'auditor@arbiter.local', password: 'arbiter-auditor-demo' },
+};
+
+const app = await NestFactory.createApplicationContext(
+  {
+    module: SeedModule,
+    imports: [ConfigModule.forRoot(config), DatabaseModule, RedisModule, AuthModule, QueuesModule, IngestModule],
+  },
+  { logger: ['error', 'warn'] },
+);
+const users = app.get(UserRepository);
+const url = `http://localhost:${config.PORT}`;
+const logins = [
+  ['admin', DEMO.admin],
+  ['reviewer', DEMO.reviewer],
+  ['auditor', DEMO.auditor],
+] as const;
+
+if ((await users.count()) > 0) {
+  console.log(`\nArbiter: ${url}  (API docs ${url}/docs)`);
+  console.log('Database already set up; demo logins, if unchanged:');
+  for (const [role, login] of logins) console.log(`  ${role.padEnd(9)} ${login.email} / ${login.password}`);
+  console.log('  (the demo service API key was printed once, on first start)\n');
+} else {
+  const adminView = await users.create(
+    { email: DEMO.admin.email, passwordHash: await hashPassword(DEMO.admin.password), roles: ['admin'], queues: [] },
+    SYSTEM_ACTOR,
+  );
+  const admin: UserPrincipal = { kind: 'user', id: adminView.id, email: adminView.email, roles: ['admin'], queueIds: new Set() };
+  const queues = app.get(QueueService);
+  await queues.create(admin, 'demo-escalations', { name: 'Escalations', instructions: 'Items reviewers were unsure about.' });
+  const queue = await queues.create(admin, 'demo-support', {
+    name: 'Support ticket triage',
+    instructions:
+      '## Triage support tickets\n\nCheck the category the model chose. Fix it if wrong, and make the reply polite and accurate.\n' +
+      'Reject tickets that are spam. Escalate anything legal or unsafe.',
+    outputSchema: {
+      type: 'object',
+      required: ['category', 'reply'],
+      additionalProperties: false,
+      properties: {
+        category: { enum: ['billing', 'delivery', 'technical', 'other'] },
+        reply: { type: 'string', minLength: 1, maxLength: 2000 },
+      },
+    },
+    autoApproveAbove: 0.97,
+    escalateTo: 'demo-escalations',
+    leaseSeconds: 300,
+  });
+  const identity = app.get(IdentityService);
+  await identity.createUser(admin, { ...DEMO.reviewer, roles: ['reviewer'], queues: ['demo-support', 'demo-escalations'] });
+  await identity.createUser(admin, { ...DEMO.auditor, roles: ['auditor'], queues: [] });
+  const apiKey = await identity.createApiKey(admin, { service: 'demo-service', queues: ['demo-support'] });
+
+  const ingest = app.get(IngestService);
+  const service = { kind: 'service' as const, keyId: apiKey.id, service: apiKey.service, queueIds: new Set([queue.id]) };
+  const tickets: [string, string, number][] = [
+    ['My invoice shows two charges for November.', 'billing', 0.61],
+    ['The parcel says delivered but nothing arrived.', 'delivery', 0.55],
+    ['App crashes when I upload a photo.', 'technical', 0.72],
+    ['Can I change the colour of my order?', 'other', 0.4],
+  ];
+  for (const [i, [text, category, confidence]] of tickets.entries()) {
+    const dto = plainToInstance(SubmitItemDto, {
+      externalId: `demo-ticket-${i + 1}`,
+      model: { name: 'ticket-triage', version: '2026-11' },
+      input: { ticket: text },
+      output: { category, reply: 'Thanks for reaching out, we are looking into it.' },
+      confidence,
+      reason: 'low_confidence',
+      priority: i === 1 ? 50 : 0,
+    });
+    await ingest.submit(service, queue.slug, dto);
+  }
+
+  console.log(`\nArbiter demo is set up: ${url}  (API docs ${url}/docs)`);
+  for (const [role, login] of logins) console.log(`  ${role.padEnd(9)} ${login.email} / ${login.password}`);
+  console.log(`  queue     demo-support (${tickets.length} items waiting), escalations go to demo-escalations`);
+  console.log(`  service   demo-service, API key (shown once): ${apiKey.key}`);
+  console.log(`            webhook secret: ${apiKey.webhookSecret}`);
+  console.log(`  try it:   curl -X POST ${url}/api/v1/queues/demo-support/items -H 'X-API-Key: ${apiKey.key}' \\`);
+  console.log(
+    `              -H 'Content-Type: application/json' -d '{"externalId":"t-1","model":{"name":"m","version":"1"},` +
+      `"input":{"ticket":"hi"},"output":{"category":"other","reply":"Hello"},"confidence":0.5,"reason":"low_confidence"}'\n`,
+  );
+}
+await app.close();
