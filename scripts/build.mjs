@@ -7,5 +7,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (command) => execSync(command, { cwd: root, stdio: 'inherit' });
 
-run('npx tsc -p tsconfig.json');
-run('npx tsc-alias -p tsconfig.json');
+// ARBITER_DIST builds elsewhere than dist/, so several builds can run side by side.
+const out = process.env.ARBITER_DIST;
+const outArgs = out ? ` --outDir ${out} --tsBuildInfoFile ${out}/.tsbuildinfo` : '';
+run(`npx tsc -p tsconfig.json${outArgs}`);
+run(`npx tsc-alias -p tsconfig.json${out ? ` --outDir ${out}` : ''}`);

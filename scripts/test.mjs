@@ -11,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureInstalled();
 build();
 
+const dist = process.env.ARBITER_DIST ?? 'dist';
 const runId = `${process.pid}${Date.now().toString(36)}`.toLowerCase();
 const baseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const templateUrl = withDb(baseUrl, `arbiter_test_tpl_${runId}`);
@@ -37,12 +38,12 @@ function findTests(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = [...findTests(join(root, 'dist/libs')), ...findTests(join(root, 'dist/test'))]
+const files = [...findTests(join(root, dist, 'libs')), ...findTests(join(root, dist, 'test'))]
   .map((f) => relative(root, f))
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 
-const migrate = spawnSync(process.execPath, ['dist/scripts/migrate.js'], {
+const migrate = spawnSync(process.execPath, [join(dist, 'scripts/migrate.js')], {
   cwd: root,
   env: { ...env, DATABASE_URL: templateUrl },
   stdio: 'inherit',
@@ -62,5 +63,5 @@ if (status === 0) {
   );
   status = result.status ?? 1;
 }
-spawnSync(process.execPath, ['dist/test/support/cleanup-run.js'], { cwd: root, env, stdio: 'inherit' });
+spawnSync(process.execPath, [join(dist, 'test/support/cleanup-run.js')], { cwd: root, env, stdio: 'inherit' });
 process.exit(status);
