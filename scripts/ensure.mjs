@@ -20,7 +20,11 @@ export function ensureInstalled() {
   if (have === want) return;
   // A plain `npm ci` just ran (CI does this): npm's own record is newer than the lock file.
   const npmRecord = join(root, 'node_modules', '.package-lock.json');
-  if (!have && existsSync(npmRecord) && statSync(npmRecord).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs) {
+  if (
+    !have &&
+    existsSync(npmRecord) &&
+    statSync(npmRecord).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs
+  ) {
     writeFileSync(stamp, want);
     return;
   }

@@ -19,7 +19,10 @@ const config = configOrExit();
 class SeedModule {}
 
 const DEMO = {
-  admin: { email: config.BOOTSTRAP_ADMIN_EMAIL ?? 'admin@arbiter.local', password: config.BOOTSTRAP_ADMIN_PASSWORD ?? 'arbiter-admin-demo' },
+  admin: {
+    email: config.BOOTSTRAP_ADMIN_EMAIL ?? 'admin@arbiter.local',
+    password: config.BOOTSTRAP_ADMIN_PASSWORD ?? 'arbiter-admin-demo',
+  },
   reviewer: { email: 'reviewer@arbiter.local', password: 'arbiter-reviewer-demo' },
   auditor: { email: 'auditor@arbiter.local', password: 'arbiter-auditor-demo' },
 };
@@ -27,7 +30,14 @@ const DEMO = {
 const app = await NestFactory.createApplicationContext(
   {
     module: SeedModule,
-    imports: [ConfigModule.forRoot(config), DatabaseModule, RedisModule, AuthModule, QueuesModule, IngestModule],
+    imports: [
+      ConfigModule.forRoot(config),
+      DatabaseModule,
+      RedisModule,
+      AuthModule,
+      QueuesModule,
+      IngestModule,
+    ],
   },
   { logger: ['error', 'warn'] },
 );
@@ -46,12 +56,26 @@ if ((await users.count()) > 0) {
   console.log('  (the demo service API key was printed once, on first start)\n');
 } else {
   const adminView = await users.create(
-    { email: DEMO.admin.email, passwordHash: await hashPassword(DEMO.admin.password), roles: ['admin'], queues: [] },
+    {
+      email: DEMO.admin.email,
+      passwordHash: await hashPassword(DEMO.admin.password),
+      roles: ['admin'],
+      queues: [],
+    },
     SYSTEM_ACTOR,
   );
-  const admin: UserPrincipal = { kind: 'user', id: adminView.id, email: adminView.email, roles: ['admin'], queueIds: new Set() };
+  const admin: UserPrincipal = {
+    kind: 'user',
+    id: adminView.id,
+    email: adminView.email,
+    roles: ['admin'],
+    queueIds: new Set(),
+  };
   const queues = app.get(QueueService);
-  await queues.create(admin, 'demo-escalations', { name: 'Escalations', instructions: 'Items reviewers were unsure about.' });
+  await queues.create(admin, 'demo-escalations', {
+    name: 'Escalations',
+    instructions: 'Items reviewers were unsure about.',
+  });
   const queue = await queues.create(admin, 'demo-support', {
     name: 'Support ticket triage',
     instructions:
@@ -71,12 +95,21 @@ if ((await users.count()) > 0) {
     leaseSeconds: 300,
   });
   const identity = app.get(IdentityService);
-  await identity.createUser(admin, { ...DEMO.reviewer, roles: ['reviewer'], queues: ['demo-support', 'demo-escalations'] });
+  await identity.createUser(admin, {
+    ...DEMO.reviewer,
+    roles: ['reviewer'],
+    queues: ['demo-support', 'demo-escalations'],
+  });
   await identity.createUser(admin, { ...DEMO.auditor, roles: ['auditor'], queues: [] });
   const apiKey = await identity.createApiKey(admin, { service: 'demo-service', queues: ['demo-support'] });
 
   const ingest = app.get(IngestService);
-  const service = { kind: 'service' as const, keyId: apiKey.id, service: apiKey.service, queueIds: new Set([queue.id]) };
+  const service = {
+    kind: 'service' as const,
+    keyId: apiKey.id,
+    service: apiKey.service,
+    queueIds: new Set([queue.id]),
+  };
   const tickets: [string, string, number][] = [
     ['My invoice shows two charges for November.', 'billing', 0.61],
     ['The parcel says delivered but nothing arrived.', 'delivery', 0.55],
@@ -98,10 +131,14 @@ if ((await users.count()) > 0) {
 
   console.log(`\nArbiter demo is set up: ${url}  (API docs ${url}/docs)`);
   for (const [role, login] of logins) console.log(`  ${role.padEnd(9)} ${login.email} / ${login.password}`);
-  console.log(`  queue     demo-support (${tickets.length} items waiting), escalations go to demo-escalations`);
+  console.log(
+    `  queue     demo-support (${tickets.length} items waiting), escalations go to demo-escalations`,
+  );
   console.log(`  service   demo-service, API key (shown once): ${apiKey.key}`);
   console.log(`            webhook secret: ${apiKey.webhookSecret}`);
-  console.log(`  try it:   curl -X POST ${url}/api/v1/queues/demo-support/items -H 'X-API-Key: ${apiKey.key}' \\`);
+  console.log(
+    `  try it:   curl -X POST ${url}/api/v1/queues/demo-support/items -H 'X-API-Key: ${apiKey.key}' \\`,
+  );
   console.log(
     `              -H 'Content-Type: application/json' -d '{"externalId":"t-1","model":{"name":"m","version":"1"},` +
       `"input":{"ticket":"hi"},"output":{"category":"other","reply":"Hello"},"confidence":0.5,"reason":"low_confidence"}'\n`,

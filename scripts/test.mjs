@@ -38,7 +38,8 @@ function findTests(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = [...findTests(join(root, dist, 'libs')), ...findTests(join(root, dist, 'test'))]
+const files = ['apps', 'libs', 'test']
+  .flatMap((dir) => findTests(join(root, dist, dir)))
   .map((f) => relative(root, f))
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
@@ -63,5 +64,9 @@ if (status === 0) {
   );
   status = result.status ?? 1;
 }
-spawnSync(process.execPath, [join(dist, 'test/support/cleanup-run.js')], { cwd: root, env, stdio: 'inherit' });
+spawnSync(process.execPath, [join(dist, 'test/support/cleanup-run.js')], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 process.exit(status);

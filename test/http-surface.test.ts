@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { type RunningApi, startApi } from './support/api-harness.js';
+import { itemBody, loginAdmin, newQueue, newServiceKey } from './support/factories.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let token: string;
+
+  before(async () => {
+    env = await createTestEnv();
+    api = await startApi(env.config({ BODY_LIMIT_BYTES: '65536' }));
+    token = await loginAdmin(api.client);
+  });
+
+  after(async () => {
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  it('answers an unknown route with the contract error shape', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/v1/nope'],
+      ['POST', '/api/v1/queues/x/y/z'],
+      ['DELETE', '/'],
+    ] as const) {
+      const res = await api.client.request(method, path, { token });
+      assert.equal(res.status, 404);
+      assert.deepEqual(Object.keys(res.body).sort(), ['code', 'message', 'statusCode']);
+      assert.equal(res.body.code, 'NOT_FOUND');
+    }
+  });
+
+  it('honours a configured body limit with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await api.client.post('/api/v1/auth/login', { email: 'a@b.c', password: 'x'.repeat(70_000) });
+    assert.equal(res.status, 413);
+    assert.equal(res.body.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers a non-JSON content type with a 4xx in the contract shape', async () => {
+    const res = await api.client.request('POST', '/api/v1/auth/login', {
+      rawBody: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.ok(res.status >= 400 && res.status < 500, String(res.status));
+    assert.equal(typeof res.body.code, 'string');
+  });
+
+  it('answers an unexpected failure with 500, an error id and no internals', async () => {
+    const queue = await newQueue(api.client, token);
+    const { key } = await newServiceKey(api.client, token, [queue.slug]);
+    const db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    // Break the schema under the running app: the batch-idempotency table disappears.
+    await db.query('DROP TABLE idempotency_records');
+    await db.end();
+    const res = await api.client.post(
+      `/api/v1/queues/${queue.slug}/items/batch`,
+      { items: [itemBody()] },
+      { apiKey: key, headers: { 'idempotency-key': 'k-1' } },
+    );
+    assert.equal(res.status, 500);
+    assert.equal(res.body.code, 'INTERNAL_ERROR');
+    assert.match(res.body.errorId, /^[0-9a-f-]{36}$/);
+    assert.ok(res.body.message.includes(res.body.errorId));
+    const text = JSON.stringify(res.body);
+    assert.equal(/idempotency_records|relation|\bat\s/.test(text), false, text);
+  });
+
+  it('echoes a given x-request-id and makes one otherwise', async () => {
+    const given = await api.client.get('/health/live', { headers: { 'x-request-id': 'trace-abc.123' } });
+    assert.equal(given.headers.get('x-request-id'), 'trace-abc.123');
+    const made = await api.client.get('/health/live');
+    assert.match(made.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    const hostile = await api.client.get('/health/live', { headers: { 'x-request-id': 'a b\tc' } });
+    assert.notEqual(hostile.headers.get('x-request-id'), 'a b\tc');
+  });
+
+  it('reports liveness and readiness without credentials', async () => {
+    const live = await api.client.get('/health/live');
+    assert.equal(live.status, 200);
+    assert.deepEqual(live.body, { status: 'ok' });
+    const ready = await api.client.get('/health/ready');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { status: 'ok', checks: { postgres: 'up', redis: 'up' } });
+  });
+
+  it('serves the OpenAPI document with the contract paths, and its UI', async () => {
+    const doc = await api.client.get('/docs-json');
+    assert.equal(doc.status, 200);
+    const paths = Object.keys(doc.body.paths);
+    for (const path of [
+      '/api/v1/auth/login',
+      '/api/v1/queues',
+      '/api/v1/queues/{slug}',
+      '/api/v1/queues/{slug}/pause',
+      '/api/v1/queues/{slug}/resume',
+      '/api/v1/queues/{slug}/items',
+      '/api/v1/queues/{slug}/items/batch',
+      '/api/v1/items/{id}',
+      '/api/v1/users',
+      '/api/v1/users/{id}',
+      '/api/v1/api-keys',
+      '/api/v1/api-keys/{id}',
+    ]) {
+      assert.ok(paths.includes(path), `OpenAPI lacks ${path}`);
+    }
+    const submit = doc.body.components.schemas.SubmitItemDto;
+    assert.deepEqual([...submit.required].sort(), ['externalId', 'input', 'model', 'reason']);
+    assert.deepEqual(submit.properties.reason.enum, ['low_confidence', 'model_error', 'policy', 'other']);
+    const ui = await api.client.get('/docs');
+    assert.equal(ui.status, 200);
+    assert.match(String(ui.body), /swagger/i);
+  });
+});
