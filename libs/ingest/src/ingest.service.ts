@@ -252,7 +252,7 @@ export class IngestService {
       apiKeyId: principal.keyId,
       externalId: dto.externalId,
       idempotencyKey: key,
-      requestHash: sha256(canonicalJson({ queue: queue.slug, item: dto })),
+      requestHash: requestHashOf(queue.slug, dto),
       modelName: dto.model.name,
       modelVersion: dto.model.version,
       input: dto.input,
@@ -294,6 +294,24 @@ function errorBody(error: DomainError) {
     message: error.message,
     ...(error.details ? { details: error.details } : {}),
   };
+}
+
+/** Hash of what the submission means, defaults applied, so `priority: 0` and an absent priority agree. */
+function requestHashOf(queueSlug: string, dto: SubmitItemDto): string {
+  return sha256(
+    canonicalJson({
+      queue: queueSlug,
+      externalId: dto.externalId,
+      model: { name: dto.model.name, version: dto.model.version },
+      input: dto.input,
+      output: dto.output ?? null,
+      confidence: dto.confidence ?? null,
+      reason: dto.reason,
+      priority: dto.priority ?? 0,
+      metadata: dto.metadata ?? {},
+      callbackUrl: dto.callbackUrl ?? null,
+    }),
+  );
 }
 
 function sha256(text: string): string {
