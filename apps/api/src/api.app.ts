@@ -4,7 +4,7 @@ import { createLogger, PinoNestLogger } from '@arbiter/runtime';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './api.module.js';
@@ -30,6 +30,19 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     bodyLimit: config.BODY_LIMIT_BYTES,
     return503OnClosing: true,
     requestIdHeader: false,
+    // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) get the contract shape.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const notFound = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const body = notFound
+        ? { statusCode: 404, code: 'NOT_FOUND', message: 'No such resource' }
+        : {
+            statusCode: 400,
+            code: 'VALIDATION_FAILED',
+            message: 'Malformed URL',
+            details: [{ path: 'url', message: error.message }],
+          };
+      void reply.status(body.statusCode).send(body);
+    },
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -2,6 +2,8 @@ import { AppConfig } from '@arbiter/config';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface AccessTokenClaims {
   sub: string;
 }
@@ -24,7 +26,14 @@ export class TokenService {
   verify(token: string): AccessTokenClaims | null {
     try {
       const claims = jwt.verify(token, this.config.JWT_SECRET, { algorithms: ['HS256'], issuer: 'arbiter' });
-      return typeof claims === 'object' && typeof claims.sub === 'string' ? { sub: claims.sub } : null;
+      // jsonwebtoken accepts a token without `exp` as never expiring; ours always carry one. Subjects are
+      // user ids (UUIDs): anything else would reach Postgres as an invalid uuid.
+      return typeof claims === 'object' &&
+        typeof claims.exp === 'number' &&
+        typeof claims.sub === 'string' &&
+        UUID.test(claims.sub)
+        ? { sub: claims.sub }
+        : null;
     } catch {
       return null;
     }

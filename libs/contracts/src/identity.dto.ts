@@ -6,13 +6,12 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
-  IsOptional,
   IsString,
   Length,
   Matches,
   MaxLength,
 } from 'class-validator';
-import { SLUG_PATTERN } from './validation.js';
+import { OptionalNotNull, SLUG_PATTERN } from './validation.js';
 
 export const ROLE_NAMES = ['admin', 'reviewer', 'auditor'] as const;
 
@@ -46,7 +45,7 @@ export class CreateUserDto {
   roles!: (typeof ROLE_NAMES)[number][];
 
   @ApiPropertyOptional({ type: [String], description: 'Queue slugs the user works on' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(1000)
   @Matches(SLUG_PATTERN, { each: true, message: 'each queue must be a queue slug' })
@@ -55,27 +54,27 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ enum: ROLE_NAMES, isArray: true })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @IsIn(ROLE_NAMES, { each: true })
   roles?: (typeof ROLE_NAMES)[number][];
 
   @ApiPropertyOptional({ type: [String], description: 'Replaces the list of queues' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(1000)
   @Matches(SLUG_PATTERN, { each: true, message: 'each queue must be a queue slug' })
   queues?: string[];
 
   @ApiPropertyOptional({ minLength: 8 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(8, 1024)
   password?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   disabled?: boolean;
 }

@@ -4,7 +4,6 @@ import {
   IsInt,
   IsNumber,
   IsObject,
-  IsOptional,
   IsString,
   IsUrl,
   Length,
@@ -15,7 +14,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { URL_OPTIONS } from './submit-item.dto.js';
-import { SLUG_PATTERN } from './validation.js';
+import { OptionalNotNull, SLUG_PATTERN } from './validation.js';
 
 export const SLA_POLICIES = ['keep', 'escalate', 'fallback'] as const;
 export type SlaPolicy = (typeof SLA_POLICIES)[number];
@@ -23,7 +22,7 @@ export type SlaPolicy = (typeof SLA_POLICIES)[number];
 /** Fields an admin may set on a queue; `null` clears an optional one on update. */
 export class QueueSettingsDto {
   @ApiPropertyOptional({ description: 'Markdown shown to reviewers', maxLength: 100000 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(100_000)
   instructions?: string;
@@ -46,7 +45,7 @@ export class QueueSettingsDto {
   autoApproveAbove?: number | null;
 
   @ApiPropertyOptional({ minimum: 10, maximum: 86400, default: 300 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(10)
   @Max(86_400)
@@ -60,12 +59,12 @@ export class QueueSettingsDto {
   slaSeconds?: number | null;
 
   @ApiPropertyOptional({ enum: SLA_POLICIES, default: 'keep' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(SLA_POLICIES)
   onSlaBreach?: SlaPolicy;
 
   @ApiPropertyOptional({ description: 'Output applied when the SLA passes and the policy is fallback' })
-  @IsOptional()
+  @OptionalNotNull()
   fallbackOutput?: unknown;
 
   @ApiPropertyOptional({ nullable: true, description: 'Slug of the queue escalations go to' })
@@ -74,14 +73,14 @@ export class QueueSettingsDto {
   escalateTo?: string | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 2, default: 1 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(2)
   reviewsRequired?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, default: 0 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
@@ -107,7 +106,7 @@ export class CreateQueueDto extends QueueSettingsDto {
 
 export class UpdateQueueDto extends QueueSettingsDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 200)
   name?: string;

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import {
   registerDecorator,
+  ValidateIf,
   validateSync,
   type ValidationError,
   type ValidationOptions,
@@ -90,4 +91,9 @@ export function IsJsonValue(options?: ValidationOptions): PropertyDecorator {
         defaultMessage: (args) => `${args?.property} is required`,
       },
     });
+}
+
+/** May be absent, but not null: unlike @IsOptional(), which lets null through to fields that cannot be cleared. */
+export function OptionalNotNull(): PropertyDecorator {
+  return ValidateIf((_, value) => value !== undefined);
 }

@@ -76,6 +76,11 @@ export class QueueRepository {
     return row ? toQueue(row) : null;
   }
 
+  async findById(id: string): Promise<Queue | null> {
+    const [row] = await this.db.query<QueueRow>(`${SELECT_QUEUE} WHERE q.id = $1`, [id]);
+    return row ? toQueue(row) : null;
+  }
+
   async list(): Promise<Queue[]> {
     const rows = await this.db.query<QueueRow>(`${SELECT_QUEUE} ORDER BY q.slug`);
     return rows.map(toQueue);
