@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '@arbiter/audit';
 import { AuthModule, hashPassword, IdentityService, type UserPrincipal, UserRepository } from '@arbiter/auth';
 import { ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
+import { EventsModule } from '@arbiter/events';
 import { IngestModule, IngestService } from '@arbiter/ingest';
 import { QueueService, QueuesModule } from '@arbiter/queues';
 import { RedisModule } from '@arbiter/redis';
@@ -34,6 +35,7 @@ const app = await NestFactory.createApplicationContext(
       ConfigModule.forRoot(config),
       DatabaseModule,
       RedisModule,
+      EventsModule,
       AuthModule,
       QueuesModule,
       IngestModule,

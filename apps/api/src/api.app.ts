@@ -10,6 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './api.module.js';
 import { parseJsonBody } from './http/json-body.parser.js';
 import { setUpOpenApi } from './openapi.js';
+import { ReviewSocketAdapter } from './review/review-socket.adapter.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -86,6 +87,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
       exceptionFactory: (errors) => DomainError.validation(flattenErrors(errors)),
     }),
   );
+  app.useWebSocketAdapter(new ReviewSocketAdapter(app, config));
   app.enableShutdownHooks();
   setUpOpenApi(app);
   return app;

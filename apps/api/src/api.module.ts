@@ -6,6 +6,8 @@ import { DispatchModule } from '@arbiter/dispatch';
 import { IngestModule } from '@arbiter/ingest';
 import { QueuesModule } from '@arbiter/queues';
 import { RedisModule } from '@arbiter/redis';
+import { EventsModule } from '@arbiter/events';
+import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyController } from './controllers/api-key.controller.js';
@@ -15,6 +17,9 @@ import { ItemController } from './controllers/item.controller.js';
 import { QueueController } from './controllers/queue.controller.js';
 import { UserController } from './controllers/user.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { ClaimController } from './controllers/claim.controller.js';
+import { ReviewBroadcaster } from './review/review-broadcaster.js';
+import { ReviewGateway } from './review/review.gateway.js';
 import { BootstrapService } from './bootstrap.service.js';
 
 @Module({})
@@ -31,6 +36,8 @@ export class ApiModule {
         QueuesModule,
         DispatchModule,
         IngestModule,
+        EventsModule,
+        ReviewModule,
       ],
       controllers: [
         AuthController,
@@ -38,12 +45,15 @@ export class ApiModule {
         UserController,
         ApiKeyController,
         ItemController,
+        ClaimController,
         HealthController,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         BootstrapService,
+        ReviewGateway,
+        ReviewBroadcaster,
       ],
     };
   }

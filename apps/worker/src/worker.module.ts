@@ -1,8 +1,11 @@
 import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
 import { DispatchModule } from '@arbiter/dispatch';
+import { EventsModule } from '@arbiter/events';
 import { RedisModule } from '@arbiter/redis';
+import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { LeaseJobs } from './lease.jobs.js';
 import { ReconcileLoop } from './reconcile.loop.js';
 
 @Module({})
@@ -10,8 +13,15 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, RedisModule, DispatchModule],
-      providers: [ReconcileLoop],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        RedisModule,
+        EventsModule,
+        DispatchModule,
+        ReviewModule,
+      ],
+      providers: [ReconcileLoop, LeaseJobs],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { CreateApiKeyDto, CreateUserDto, DomainError, UpdateUserDto } from '@arbiter/contracts';
+import { DomainEvents } from '@arbiter/events';
 import { Injectable } from '@nestjs/common';
 import { apiKeyPrefix, generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.secrets.js';
 import { ApiKeyRepository, type ApiKeyView } from './api-key.repository.js';
@@ -18,6 +19,7 @@ export class IdentityService {
   constructor(
     private readonly users: UserRepository,
     private readonly apiKeys: ApiKeyRepository,
+    private readonly events: DomainEvents,
   ) {}
 
   async createUser(principal: Principal, dto: CreateUserDto): Promise<UserView> {
@@ -33,7 +35,7 @@ export class IdentityService {
   }
 
   async updateUser(principal: Principal, id: string, dto: UpdateUserDto): Promise<UserView> {
-    return this.users.update(
+    const user = await this.users.update(
       id,
       {
         roles: dto.roles && unique(dto.roles),
@@ -43,6 +45,9 @@ export class IdentityService {
       },
       actorOf(principal),
     );
+    // Open sockets of this user drop the rooms they may no longer see.
+    this.events.publish({ type: 'user.changed', userId: id });
+    return user;
   }
 
   listUsers(): Promise<UserView[]> {

@@ -111,6 +111,18 @@ export class AppConfig {
   @Max(120_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
+  /** How long a reviewer with no open socket keeps their claims before they are released. */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  CLAIM_DISCONNECT_GRACE_MS = 30_000;
+
+  /** The backstop sweep for leases whose timer job was lost. */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  LEASE_SWEEP_INTERVAL_MS = 1000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

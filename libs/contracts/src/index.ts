@@ -6,3 +6,4 @@ export * from './submit-item.dto.js';
 export * from './queue.dto.js';
 export * from './identity.dto.js';
 export * from './canonical-json.js';
+export * from './review.dto.js';

@@ -1,6 +1,18 @@
 /** Every BullMQ job name Arbiter uses; the worker checks each has exactly one handler. */
 export enum JobName {
   Review = 'review',
+  LeaseExpiry = 'lease-expiry',
+}
+
+export const LEASE_QUEUE = 'lease-expiry';
+
+export interface LeaseExpiryJobData {
+  claimId: string;
+}
+
+/** One timer per claim and expiry: a heartbeat that moves the expiry adds a new timer, never a duplicate. */
+export function leaseJobId(claimId: string, expiresAt: Date): string {
+  return `lease-${claimId}-${expiresAt.getTime()}`;
 }
 
 export interface ReviewJobData {

@@ -38,7 +38,9 @@ export class PinoNestLogger implements LoggerService {
     rest: unknown[],
   ): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
-    if (typeof message === 'object' && message !== null) {
+    if (message instanceof Error) {
+      this.pino[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
       const msg = typeof rest[0] === 'string' ? rest[0] : undefined;
       this.pino[level]({ context, ...(message as object) }, msg);
     } else {

@@ -1,0 +1,106 @@
+import { AuthService, canSeeQueue } from '@arbiter/auth';
+import { AppConfig } from '@arbiter/config';
+import { type DomainEvent, eventsChannel } from '@arbiter/events';
+import { createRedis } from '@arbiter/redis';
+import { ReviewService } from '@arbiter/review';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { queueRoom, ReviewGateway, userRoom } from './review.gateway.js';
+
+/** Stats pushes per queue are coalesced to at most one per this many milliseconds (4 a second). */
+const STATS_EVERY_MS = 250;
+
+/**
+ * Turns domain events (from any API node or the worker) into messages for this node's own sockets.
+ * Every node hears every event and emits locally, so nothing is sent twice.
+ */
+@Injectable()
+export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReviewBroadcaster.name);
+  private subscriber: Redis | undefined;
+  private readonly pendingStats = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly gateway: ReviewGateway,
+    private readonly reviews: ReviewService,
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscriber = createRedis(this.config.REDIS_URL, 'worker');
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        this.handle(JSON.parse(message) as DomainEvent);
+      } catch (error) {
+        this.logger.warn(`bad event: ${(error as Error).message}`);
+      }
+    });
+    await this.subscriber.subscribe(eventsChannel(this.config.REDIS_PREFIX)).catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.pendingStats.values()) clearTimeout(timer);
+    this.subscriber?.disconnect();
+  }
+
+  private get local() {
+    return this.gateway.namespace.local;
+  }
+
+  private handle(event: DomainEvent): void {
+    switch (event.type) {
+      case 'queue.changed':
+        this.scheduleStats(event.queueId);
+        return;
+      case 'item.decided':
+        this.local
+          .to(queueRoom(event.queueId))
+          .emit('item:decided', { itemId: event.itemId, queue: event.queue, verdict: event.verdict });
+        return;
+      case 'claim.expired':
+        this.local
+          .to(userRoom(event.reviewerId))
+          .emit('claim:expired', { token: event.token, itemId: event.itemId });
+        return;
+      case 'user.changed':
+        void this.refreshRooms(event.userId);
+        return;
+      default:
+        assertUnreachable(event);
+    }
+  }
+
+  private scheduleStats(queueId: string): void {
+    if (this.pendingStats.has(queueId)) return;
+    const timer = setTimeout(() => {
+      this.pendingStats.delete(queueId);
+      void this.reviews
+        .statsOf(queueId)
+        .then((stats) => stats && this.local.to(queueRoom(queueId)).emit('queue:stats', stats))
+        .catch((error: unknown) =>
+          this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`),
+        );
+    }, STATS_EVERY_MS);
+    this.pendingStats.set(queueId, timer);
+  }
+
+  /** A user's roles or queues changed: their sockets on this node leave rooms they may no longer see. */
+  private async refreshRooms(userId: string): Promise<void> {
+    const sockets = await this.local.in(userRoom(userId)).fetchSockets();
+    for (const socket of sockets) {
+      const user = await this.auth.authenticateToken((socket.data as { token: string }).token);
+      if (!user) {
+        socket.disconnect(true);
+        continue;
+      }
+      for (const room of socket.rooms) {
+        if (room.startsWith('queue:') && !canSeeQueue(user, room.slice('queue:'.length))) socket.leave(room);
+      }
+    }
+  }
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unhandled event ${JSON.stringify(value)}`);
+}

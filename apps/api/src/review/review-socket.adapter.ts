@@ -1,0 +1,74 @@
+import { AuthService } from '@arbiter/auth';
+import type { AppConfig } from '@arbiter/config';
+import { createRedis } from '@arbiter/redis';
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+
+export const REVIEW_NAMESPACE = '/review';
+
+export interface ReviewSocketData {
+  userId: string;
+  token: string;
+}
+
+/**
+ * socket.io for several API nodes: the Redis streams adapter fans messages out between nodes, and the
+ * handshake is authenticated here (guards do not run on connection), so a bad token never connects.
+ */
+export class ReviewSocketAdapter extends IoAdapter {
+  private redis: Redis | undefined;
+
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly config: AppConfig,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const server: Server = super.createIOServer(port, options);
+    this.redis = createRedis(this.config.REDIS_URL, 'worker');
+    const prefix = `${this.config.REDIS_PREFIX}:socket.io`;
+    server.adapter(
+      createAdapter(this.redis, {
+        streamName: prefix,
+        channelPrefix: prefix,
+        sessionKeyPrefix: `${prefix}:session:`,
+      }),
+    );
+    const auth = this.app.get(AuthService);
+    server.of(REVIEW_NAMESPACE).use((socket, next) => {
+      const token: unknown = socket.handshake.auth?.['token'];
+      const refuse = () =>
+        next(
+          Object.assign(new Error('UNAUTHENTICATED'), {
+            data: { code: 'UNAUTHENTICATED', message: 'Invalid or expired token' },
+          }),
+        );
+      if (typeof token !== 'string' || token.length > 4096) return refuse();
+      auth.authenticateToken(token).then(
+        (user) => {
+          if (!user) return refuse();
+          socket.data = { userId: user.id, token } satisfies ReviewSocketData;
+          void socket.join(`user:${user.id}`);
+          next();
+        },
+        () =>
+          next(
+            Object.assign(new Error('UNAVAILABLE'), {
+              data: { code: 'UNAVAILABLE', message: 'Try again shortly' },
+            }),
+          ),
+      );
+    });
+    return server;
+  }
+
+  override async close(server: Server): Promise<void> {
+    await super.close(server);
+    this.redis?.disconnect();
+  }
+}

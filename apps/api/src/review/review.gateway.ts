@@ -1,0 +1,141 @@
+import { AuthService, type UserPrincipal } from '@arbiter/auth';
+import { AppConfig } from '@arbiter/config';
+import {
+  ClaimTokenDto,
+  DecideDto,
+  DomainError,
+  EscalateDto,
+  QueueRefDto,
+  validateInput,
+  wireCode,
+} from '@arbiter/contracts';
+import { ReviewService } from '@arbiter/review';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayDisconnect,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import type { Namespace, Socket } from 'socket.io';
+import { REVIEW_NAMESPACE, type ReviewSocketData } from './review-socket.adapter.js';
+
+type Ack = object;
+type ReviewSocket = Socket<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  ReviewSocketData
+>;
+
+export const queueRoom = (queueId: string) => `queue:${queueId}`;
+export const userRoom = (userId: string) => `user:${userId}`;
+
+/** The reviewer's live channel. Every event re-reads the user and validates its payload like HTTP input. */
+@WebSocketGateway({ namespace: REVIEW_NAMESPACE })
+export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown {
+  private readonly logger = new Logger(ReviewGateway.name);
+  private readonly graceTimers = new Set<NodeJS.Timeout>();
+
+  @WebSocketServer() namespace!: Namespace;
+
+  constructor(
+    private readonly reviews: ReviewService,
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @SubscribeMessage('queue:subscribe')
+  subscribe(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return this.answer(socket, QueueRefDto, body, async (user, dto) => {
+      const { queue, stats } = await this.reviews.subscribe(user, dto.queue);
+      await socket.join(queueRoom(queue.id));
+      return { stats };
+    });
+  }
+
+  @SubscribeMessage('claim:next')
+  next(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return this.answer(socket, QueueRefDto, body, (user, dto) => this.reviews.claimNext(user, dto.queue));
+  }
+
+  @SubscribeMessage('claim:heartbeat')
+  heartbeat(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return this.answer(socket, ClaimTokenDto, body, (user, dto) => this.reviews.heartbeat(user, dto.token));
+  }
+
+  @SubscribeMessage('claim:release')
+  release(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return this.answer(socket, ClaimTokenDto, body, (user, dto) => this.reviews.release(user, dto.token));
+  }
+
+  @SubscribeMessage('claim:decide')
+  decide(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return this.answer(socket, DecideDto, body, async (user, { token, ...decision }) => ({
+      decision: (await this.reviews.decide(user, token, decision)).decision,
+    }));
+  }
+
+  @SubscribeMessage('claim:escalate')
+  escalate(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+    return this.answer(socket, EscalateDto, body, (user, dto) =>
+      this.reviews.escalate(user, dto.token, dto.comment),
+    );
+  }
+
+  /** When a reviewer's last socket has been gone for the grace period, their claims go back to the queue. */
+  handleDisconnect(socket: ReviewSocket): void {
+    const { userId, token } = socket.data ?? {};
+    if (!userId) return;
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(timer);
+      void this.releaseIfGone(userId, token).catch((error: unknown) =>
+        this.logger.warn(`release after disconnect failed: ${(error as Error).message}`),
+      );
+    }, this.config.CLAIM_DISCONNECT_GRACE_MS);
+    this.graceTimers.add(timer);
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.graceTimers) clearTimeout(timer);
+  }
+
+  private async releaseIfGone(userId: string, token: string): Promise<void> {
+    const sockets = await this.namespace.in(userRoom(userId)).fetchSockets();
+    if (sockets.length > 0) return;
+    const user = await this.auth.authenticateToken(token);
+    if (user) await this.reviews.releaseAllOf(user);
+  }
+
+  private async answer<T extends object>(
+    socket: ReviewSocket,
+    dto: new () => T,
+    body: unknown,
+    work: (user: UserPrincipal, input: T) => Promise<Ack>,
+  ): Promise<Ack> {
+    try {
+      const user = await this.auth.authenticateToken(socket.data.token);
+      if (!user) {
+        socket.disconnect(true);
+        throw new DomainError('UNAUTHENTICATED', 'Your session ended; sign in again');
+      }
+      return await work(user, validateInput(dto, body));
+    } catch (error) {
+      if (error instanceof DomainError) {
+        return {
+          error: {
+            code: wireCode(error.code),
+            message: error.message,
+            ...(error.details ? { details: error.details } : {}),
+          },
+        };
+      }
+      const errorId = randomUUID();
+      this.logger.error({ errorId, err: error }, 'unexpected socket error');
+      return { error: { code: 'INTERNAL_ERROR', message: `Unexpected error (id ${errorId})` } };
+    }
+  }
+}

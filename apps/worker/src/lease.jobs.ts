@@ -1,0 +1,81 @@
+import { AppConfig } from '@arbiter/config';
+import { JobName, LEASE_QUEUE, type LeaseExpiryJobData } from '@arbiter/dispatch';
+import { createRedis } from '@arbiter/redis';
+import { ClaimRepository, ReviewService } from '@arbiter/review';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+const SWEEP_BATCH = 200;
+
+/**
+ * Expires leases: each claim's delayed job fires at its expiry, and a sweep of Postgres catches any lease
+ * whose job was lost (Redis down or emptied). Expiring twice is harmless: the second finds nothing due.
+ */
+@Injectable()
+export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LeaseJobs.name);
+  private worker: Worker<LeaseExpiryJobData> | undefined;
+  private connection: Redis | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  /** One handler per job name; the worker refuses to start if a name has none. */
+  readonly handlers: Record<JobName.LeaseExpiry, (job: Job<LeaseExpiryJobData>) => Promise<void>> = {
+    [JobName.LeaseExpiry]: async (job) => {
+      await this.reviews.expire(job.data.claimId);
+    },
+  };
+
+  constructor(
+    private readonly reviews: ReviewService,
+    private readonly claims: ClaimRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.connection = createRedis(this.config.REDIS_URL, 'worker');
+    this.worker = new Worker<LeaseExpiryJobData>(
+      LEASE_QUEUE,
+      async (job) => {
+        const handler = this.handlers[job.name as JobName.LeaseExpiry];
+        if (!handler) throw new Error(`no handler for job ${job.name}`);
+        await handler(job);
+      },
+      { connection: this.connection, prefix: this.config.REDIS_PREFIX, concurrency: 8 },
+    );
+    this.worker.on('error', () => undefined);
+    this.scheduleSweep();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+    await this.worker?.close().catch(() => undefined);
+    this.connection?.disconnect();
+  }
+
+  /** Expires every lease past its time; returns how many. */
+  async sweep(): Promise<number> {
+    let expired = 0;
+    for (const id of await this.claims.dueForExpiry(SWEEP_BATCH)) {
+      if (await this.reviews.expire(id)) expired++;
+    }
+    return expired;
+  }
+
+  private scheduleSweep(): void {
+    this.timer = setTimeout(() => {
+      this.sweeping = this.sweep()
+        .then((n) => {
+          if (n > 0) this.logger.log(`sweeper expired ${n} lease(s)`);
+        })
+        .catch((error: unknown) => this.logger.warn(`lease sweep failed: ${(error as Error).message}`))
+        .finally(() => {
+          this.sweeping = undefined;
+          if (this.timer) this.scheduleSweep();
+        });
+    }, this.config.LEASE_SWEEP_INTERVAL_MS);
+  }
+}

@@ -1,0 +1,37 @@
+import { AppConfig } from '@arbiter/config';
+import { COMMAND_REDIS } from '@arbiter/redis';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+
+/** What happened, told to every API node so each can update its own sockets. */
+export type DomainEvent =
+  | { type: 'queue.changed'; queueId: string }
+  | { type: 'item.decided'; itemId: string; queueId: string; queue: string; verdict: string }
+  | { type: 'claim.expired'; token: string; itemId: string; reviewerId: string }
+  | { type: 'user.changed'; userId: string };
+
+export function eventsChannel(prefix: string): string {
+  return `${prefix}:events`;
+}
+
+/**
+ * Publishes domain events on Redis pub/sub. Delivery is at most once, like socket.io itself: the UI
+ * re-syncs from the API after a reconnect, so a lost event costs freshness, never data.
+ */
+@Injectable()
+export class DomainEvents {
+  private readonly channel: string;
+
+  constructor(
+    @Inject(COMMAND_REDIS) private readonly redis: Redis,
+    config: AppConfig,
+  ) {
+    this.channel = eventsChannel(config.REDIS_PREFIX);
+  }
+
+  publish(...events: DomainEvent[]): void {
+    for (const event of events) {
+      this.redis.publish(this.channel, JSON.stringify(event)).catch(() => undefined);
+    }
+  }
+}

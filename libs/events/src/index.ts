@@ -1,0 +1,2 @@
+export * from './domain-events.js';
+export * from './events.module.js';

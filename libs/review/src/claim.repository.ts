@@ -1,0 +1,389 @@
+import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
+import { DomainError, type ReviewVerdict } from '@arbiter/contracts';
+import { Database, type Sql } from '@arbiter/database';
+import type { DecisionView } from '@arbiter/ingest';
+import { Injectable } from '@nestjs/common';
+
+export interface Claim {
+  id: string;
+  token: string;
+  itemId: string;
+  queueId: string;
+  reviewerId: string;
+  status: 'live' | 'released' | 'expired' | 'decided' | 'escalated';
+  claimedAt: Date;
+  expiresAt: Date;
+}
+
+interface ClaimRow {
+  id: string;
+  token: string;
+  item_id: string;
+  queue_id: string;
+  reviewer_id: string;
+  status: Claim['status'];
+  claimed_at: Date;
+  expires_at: Date;
+  expired_now: boolean;
+}
+
+function toClaim(row: ClaimRow): Claim {
+  return {
+    id: row.id,
+    token: row.token,
+    itemId: row.item_id,
+    queueId: row.queue_id,
+    reviewerId: row.reviewer_id,
+    status: row.status,
+    claimedAt: row.claimed_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+export interface Reviewer {
+  id: string;
+  email: string;
+}
+
+export interface DecisionInput {
+  verdict: ReviewVerdict;
+  output: unknown;
+  patch: unknown[] | null;
+  comment: string | null;
+  requestHash: string;
+}
+
+/** The item a claim is on, as the decision needs it. */
+export interface ClaimedItem {
+  id: string;
+  queueId: string;
+  output: unknown;
+  priority: number;
+}
+
+export type EndReason = 'released' | 'expired';
+
+const STATUS_OF: Record<ReviewVerdict, string> = {
+  approve: 'approved',
+  correct: 'corrected',
+  reject: 'rejected',
+};
+
+/** Claims are leases recorded in Postgres: token, expiry, and a row lock as the fence for every change. */
+@Injectable()
+export class ClaimRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Claims an item if it is still pending; null when someone else got it first (a stale job). */
+  async claimPending(
+    itemId: string,
+    queueId: string,
+    reviewer: Reviewer,
+    token: string,
+    leaseSeconds: number,
+  ) {
+    return this.claimWhere(`i.id = $5 AND i.queue_id = $1 AND i.status = 'pending'`, [
+      queueId,
+      reviewer,
+      token,
+      leaseSeconds,
+      itemId,
+    ]);
+  }
+
+  /** The Postgres path to the next item, for when Redis is empty or away: same order, row locks, no waiting. */
+  async claimNextFromPostgres(queueId: string, reviewer: Reviewer, token: string, leaseSeconds: number) {
+    return this.claimWhere(
+      `i.id = (SELECT id FROM items WHERE queue_id = $1 AND status = 'pending'
+                ORDER BY priority DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)`,
+      [queueId, reviewer, token, leaseSeconds],
+    );
+  }
+
+  private async claimWhere(
+    where: string,
+    [queueId, reviewer, token, leaseSeconds, ...rest]: [string, Reviewer, string, number, ...unknown[]],
+  ): Promise<Claim | null> {
+    const rows = await this.db.query<ClaimRow>(
+      `WITH it AS (
+         UPDATE items i SET status = 'claimed', version = version + 1, updated_at = now()
+          WHERE ${where}
+          RETURNING i.id, i.queue_id
+       ), cl AS (
+         INSERT INTO claims (token, item_id, queue_id, reviewer_id, expires_at)
+         SELECT $3, it.id, it.queue_id, $2, now() + make_interval(secs => $4) FROM it
+         RETURNING *
+       ), au AS (
+         INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+         SELECT 'user', $2::text, $${rest.length + 5}, 'item.claimed', 'item', cl.item_id::text, cl.queue_id,
+                jsonb_build_object('claimId', cl.id, 'expiresAt', cl.expires_at)
+           FROM cl
+       )
+       SELECT *, false AS expired_now FROM cl`,
+      [queueId, reviewer.id, token, leaseSeconds, ...rest, reviewer.email],
+    );
+    return rows[0] ? toClaim(rows[0]) : null;
+  }
+
+  async liveCount(reviewerId: string): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM claims WHERE reviewer_id = $1 AND status = 'live'`,
+      [reviewerId],
+    );
+    return row?.n ?? 0;
+  }
+
+  async liveClaimsOf(reviewerId: string): Promise<Claim[]> {
+    const rows = await this.db.query<ClaimRow>(
+      `SELECT *, false AS expired_now FROM claims WHERE reviewer_id = $1 AND status = 'live'`,
+      [reviewerId],
+    );
+    return rows.map(toClaim);
+  }
+
+  async dueForExpiry(limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT id FROM claims WHERE status = 'live' AND expires_at <= now() ORDER BY expires_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async findByToken(token: string): Promise<Claim | null> {
+    const [row] = await this.db.query<ClaimRow>(
+      `SELECT *, false AS expired_now FROM claims WHERE token = $1`,
+      [token],
+    );
+    return row ? toClaim(row) : null;
+  }
+
+  async findById(id: string): Promise<Claim | null> {
+    const [row] = await this.db.query<ClaimRow>(`SELECT *, false AS expired_now FROM claims WHERE id = $1`, [
+      id,
+    ]);
+    return row ? toClaim(row) : null;
+  }
+
+  /** Extends a live lease held by `reviewerId`. */
+  async heartbeat(
+    token: string,
+    reviewerId: string,
+    leaseSeconds: (queueId: string) => Promise<number>,
+  ): Promise<Claim> {
+    return this.db.transaction(async (tx) => {
+      const claim = await lockLive(tx, token, reviewerId);
+      const seconds = await leaseSeconds(claim.queueId);
+      const [row] = await tx.query<ClaimRow>(
+        `UPDATE claims SET expires_at = now() + make_interval(secs => $2) WHERE id = $1 RETURNING *, false AS expired_now`,
+        [claim.id, seconds],
+      );
+      return toClaim(row!);
+    });
+  }
+
+  /** Ends a live claim and puts the item back to pending. */
+  async release(token: string, reviewer: Reviewer): Promise<{ claim: Claim; item: ClaimedItem }> {
+    return this.db.transaction(async (tx) => {
+      const claim = await lockLive(tx, token, reviewer.id);
+      const item = await endClaim(tx, claim, 'released', {
+        type: 'user',
+        id: reviewer.id,
+        name: reviewer.email,
+      });
+      return { claim, item };
+    });
+  }
+
+  /** Expires a claim whose lease has run out; null when it was extended, decided or ended meanwhile. */
+  async expireIfDue(claimId: string): Promise<{ claim: Claim; item: ClaimedItem } | null> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query<ClaimRow>(
+        `SELECT *, false AS expired_now FROM claims WHERE id = $1 AND status = 'live' AND expires_at <= now() FOR UPDATE`,
+        [claimId],
+      );
+      if (!row) return null;
+      const claim = toClaim(row);
+      return { claim, item: await endClaim(tx, claim, 'expired', SYSTEM_ACTOR) };
+    });
+  }
+
+  /**
+   * Records a decision exactly once. The claim row lock serialises concurrent attempts; the same decision
+   * again returns the first one (`replayed`), a different one is ALREADY_DECIDED.
+   */
+  async decide(
+    token: string,
+    reviewer: Reviewer,
+    requestHash: string,
+    build: (item: ClaimedItem) => Promise<DecisionInput>,
+  ): Promise<{ decision: DecisionView; replayed: boolean; item: ClaimedItem }> {
+    return this.db.transaction(async (tx) => {
+      const claim = await lockClaim(tx, token, reviewer.id);
+      const item = await claimedItem(tx, claim.itemId);
+      if (claim.status === 'decided') {
+        const [existing] = await tx.query<DecisionRow>(`SELECT * FROM decisions WHERE claim_id = $1`, [
+          claim.id,
+        ]);
+        if (existing && existing.request_hash === requestHash) {
+          return { decision: toDecision(existing), replayed: true, item };
+        }
+        throw new DomainError('ALREADY_DECIDED', 'This claim was already decided differently');
+      }
+      assertLive(claim);
+      const input = await build(item);
+      const [row] = await tx.query<DecisionRow>(
+        `INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, comment, duration_ms, claim_id, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, (extract(epoch FROM now() - $7::timestamptz) * 1000)::int, $8, $9)
+         RETURNING *`,
+        [
+          item.id,
+          input.verdict,
+          input.output === null ? null : JSON.stringify(input.output),
+          input.patch === null ? null : JSON.stringify(input.patch),
+          reviewer.id,
+          input.comment,
+          claim.claimedAt,
+          claim.id,
+          input.requestHash,
+        ],
+      );
+      await tx.query(
+        `UPDATE items SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`,
+        [item.id, STATUS_OF[input.verdict]],
+      );
+      await tx.query(`UPDATE claims SET status = 'decided', ended_at = now() WHERE id = $1`, [claim.id]);
+      await appendAuditEvent(tx, {
+        actor: { type: 'user', id: reviewer.id, name: reviewer.email },
+        action: 'item.decided',
+        subjectType: 'item',
+        subjectId: item.id,
+        queueId: item.queueId,
+        data: {
+          decisionId: row!.id,
+          claimId: claim.id,
+          verdict: input.verdict,
+          patch: input.patch,
+          comment: input.comment,
+        },
+      });
+      return { decision: toDecision(row!), replayed: false, item };
+    });
+  }
+
+  /**
+   * Ends the claim and hands the item on: to `targetQueueId` as pending, or, with no target, to the
+   * `escalated` status for an admin.
+   */
+  async escalate(
+    token: string,
+    reviewer: Reviewer,
+    comment: string,
+    targetQueueId: (queueId: string) => Promise<string | null>,
+  ): Promise<{ item: ClaimedItem; movedTo: string | null }> {
+    return this.db.transaction(async (tx) => {
+      const claim = await lockLive(tx, token, reviewer.id);
+      const item = await claimedItem(tx, claim.itemId);
+      const target = await targetQueueId(item.queueId);
+      await tx.query(`UPDATE claims SET status = 'escalated', ended_at = now() WHERE id = $1`, [claim.id]);
+      await tx.query(
+        `UPDATE items SET status = $2, queue_id = coalesce($3, queue_id), escalated_from_id = queue_id,
+                version = version + 1, updated_at = now()
+          WHERE id = $1`,
+        [item.id, target ? 'pending' : 'escalated', target],
+      );
+      await appendAuditEvent(tx, {
+        actor: { type: 'user', id: reviewer.id, name: reviewer.email },
+        action: 'item.escalated',
+        subjectType: 'item',
+        subjectId: item.id,
+        queueId: item.queueId,
+        data: { claimId: claim.id, comment, fromQueueId: item.queueId, toQueueId: target },
+      });
+      return { item, movedTo: target };
+    });
+  }
+}
+
+interface DecisionRow {
+  id: string;
+  item_id: string;
+  verdict: DecisionView['verdict'];
+  output: unknown;
+  patch: unknown[] | null;
+  reviewer_id: string | null;
+  comment: string | null;
+  decided_at: Date;
+  duration_ms: number | null;
+  request_hash: string | null;
+}
+
+function toDecision(row: DecisionRow): DecisionView {
+  return {
+    id: row.id,
+    itemId: row.item_id,
+    verdict: row.verdict,
+    output: row.output,
+    patch: row.patch,
+    reviewerId: row.reviewer_id,
+    comment: row.comment,
+    decidedAt: row.decided_at.toISOString(),
+    durationMs: row.duration_ms,
+  };
+}
+
+async function lockClaim(
+  tx: Sql,
+  token: string,
+  reviewerId: string,
+): Promise<Claim & { expiredNow: boolean }> {
+  const [row] = await tx.query<ClaimRow>(
+    `SELECT *, (status = 'live' AND expires_at <= now()) AS expired_now FROM claims WHERE token = $1 FOR UPDATE`,
+    [token],
+  );
+  if (!row) throw DomainError.notFound('Claim');
+  if (row.reviewer_id !== reviewerId)
+    throw new DomainError('NOT_CLAIM_HOLDER', 'This claim belongs to someone else');
+  return { ...toClaim(row), expiredNow: row.expired_now };
+}
+
+function assertLive(claim: Claim & { expiredNow: boolean }): void {
+  if (claim.status !== 'live' || claim.expiredNow) {
+    throw new DomainError(
+      'CLAIM_EXPIRED',
+      `This claim is no longer live (${claim.expiredNow ? 'expired' : claim.status})`,
+    );
+  }
+}
+
+async function lockLive(tx: Sql, token: string, reviewerId: string): Promise<Claim> {
+  const claim = await lockClaim(tx, token, reviewerId);
+  if (claim.status === 'decided') throw new DomainError('ALREADY_DECIDED', 'This claim was already decided');
+  assertLive(claim);
+  return claim;
+}
+
+async function claimedItem(tx: Sql, itemId: string): Promise<ClaimedItem> {
+  const [row] = await tx.query<{ id: string; queue_id: string; output: unknown; priority: number }>(
+    `SELECT id, queue_id, output, priority FROM items WHERE id = $1 FOR UPDATE`,
+    [itemId],
+  );
+  return { id: row!.id, queueId: row!.queue_id, output: row!.output, priority: row!.priority };
+}
+
+async function endClaim(tx: Sql, claim: Claim, reason: EndReason, actor: Actor): Promise<ClaimedItem> {
+  await tx.query(`UPDATE claims SET status = $2, ended_at = now() WHERE id = $1`, [claim.id, reason]);
+  const item = await claimedItem(tx, claim.itemId);
+  await tx.query(
+    `UPDATE items SET status = 'pending', version = version + 1, updated_at = now() WHERE id = $1 AND status = 'claimed'`,
+    [item.id],
+  );
+  await appendAuditEvent(tx, {
+    actor,
+    action: reason === 'released' ? 'claim.released' : 'claim.expired',
+    subjectType: 'item',
+    subjectId: item.id,
+    queueId: item.queueId,
+    data: { claimId: claim.id, reviewerId: claim.reviewerId },
+  });
+  return item;
+}

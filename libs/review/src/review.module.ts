@@ -1,0 +1,14 @@
+import { DispatchModule } from '@arbiter/dispatch';
+import { IngestModule } from '@arbiter/ingest';
+import { QueuesModule } from '@arbiter/queues';
+import { Module } from '@nestjs/common';
+import { ClaimRepository } from './claim.repository.js';
+import { QueueStatsRepository } from './queue-stats.repository.js';
+import { ReviewService } from './review.service.js';
+
+@Module({
+  imports: [QueuesModule, DispatchModule, IngestModule],
+  providers: [ClaimRepository, QueueStatsRepository, ReviewService],
+  exports: [ReviewService, ClaimRepository],
+})
+export class ReviewModule {}

@@ -1,0 +1,244 @@
+import { canSeeQueue, hasRole, type UserPrincipal } from '@arbiter/auth';
+import { canonicalJson, DecisionBodyDto, DomainError } from '@arbiter/contracts';
+import { LeaseTimer, ReviewDispatcher, ReviewJobReader } from '@arbiter/dispatch';
+import { DomainEvents } from '@arbiter/events';
+import { type DecisionView, ItemRepository, type ItemView } from '@arbiter/ingest';
+import { type Queue, QueueRepository, QueueService } from '@arbiter/queues';
+import { Injectable } from '@nestjs/common';
+import fastJsonPatch from 'fast-json-patch';
+import { createHash, randomBytes } from 'node:crypto';
+import { type Claim, type ClaimedItem, ClaimRepository, type Reviewer } from './claim.repository.js';
+import { type QueueStats, QueueStatsRepository } from './queue-stats.repository.js';
+
+export const MAX_LIVE_CLAIMS = 10;
+/** Stale jobs (items claimed another way, or decided) skipped before falling back to Postgres. */
+const MAX_STALE_JOBS = 25;
+
+export interface ClaimGrant {
+  token: string;
+  expiresAt: string;
+}
+
+export interface ClaimResult {
+  item: ItemView | null;
+  claim?: ClaimGrant;
+}
+
+/** The review loop: claim, heartbeat, release, decide, escalate. The same rules for socket and HTTP. */
+@Injectable()
+export class ReviewService {
+  constructor(
+    private readonly claims: ClaimRepository,
+    private readonly items: ItemRepository,
+    private readonly queues: QueueService,
+    private readonly queueRepository: QueueRepository,
+    private readonly reader: ReviewJobReader,
+    private readonly dispatcher: ReviewDispatcher,
+    private readonly stats: QueueStatsRepository,
+    private readonly events: DomainEvents,
+    private readonly leases: LeaseTimer,
+  ) {}
+
+  /** A queue the reviewer works on: unknown → NOT_FOUND, not theirs → FORBIDDEN. */
+  async workQueue(principal: UserPrincipal, slug: string): Promise<Queue> {
+    const queue = await this.queues.findCached(slug);
+    if (!queue) throw DomainError.notFound('Queue');
+    if (!hasRole(principal, 'reviewer') || !principal.queueIds.has(queue.id)) {
+      throw DomainError.forbidden(`You do not review queue "${slug}"`);
+    }
+    return queue;
+  }
+
+  /** The numbers a subscriber sees; admins and auditors may watch any queue. */
+  async subscribe(principal: UserPrincipal, slug: string): Promise<{ queue: Queue; stats: QueueStats }> {
+    const queue = await this.queues.findCached(slug);
+    if (!queue) throw DomainError.notFound('Queue');
+    if (!canSeeQueue(principal, queue.id)) throw DomainError.forbidden(`You may not watch queue "${slug}"`);
+    return { queue, stats: (await this.stats.statsOf(queue.id))! };
+  }
+
+  statsOf(queueId: string): Promise<QueueStats | null> {
+    return this.stats.statsOf(queueId);
+  }
+
+  async claimNext(principal: UserPrincipal, slug: string): Promise<ClaimResult> {
+    const queue = await this.workQueue(principal, slug);
+    if ((await this.claims.liveCount(principal.id)) >= MAX_LIVE_CLAIMS) {
+      throw new DomainError(
+        'CONFLICT',
+        `You hold ${MAX_LIVE_CLAIMS} live claims; decide or release one first`,
+      );
+    }
+    const reviewer = reviewerOf(principal);
+    const token = randomBytes(24).toString('base64url');
+    let claim: Claim | null = null;
+    for (let stale = 0; !claim && stale < MAX_STALE_JOBS; stale++) {
+      const job = await this.reader.takeNext(queue.id);
+      if (!job) break;
+      try {
+        claim = await this.claims.claimPending(job.itemId, queue.id, reviewer, token, queue.leaseSeconds);
+      } catch (error) {
+        await job.putBack();
+        throw error;
+      }
+      await job.done();
+    }
+    claim ??= await this.claims.claimNextFromPostgres(queue.id, reviewer, token, queue.leaseSeconds);
+    if (!claim) return { item: null };
+    this.leases.schedule(claim.id, claim.expiresAt);
+    this.events.publish({ type: 'queue.changed', queueId: queue.id });
+    const item = await this.items.findView(claim.itemId);
+    const { queueId: _queueId, ...view } = item!;
+    return { item: view, claim: grant(claim) };
+  }
+
+  async heartbeat(principal: UserPrincipal, token: string): Promise<{ claim: ClaimGrant }> {
+    await this.assertMayWork(principal, token);
+    const claim = await this.claims.heartbeat(token, principal.id, async (queueId) => {
+      const queue = await this.queueRepository.findById(queueId);
+      return queue?.leaseSeconds ?? 300;
+    });
+    this.leases.schedule(claim.id, claim.expiresAt);
+    return { claim: grant(claim) };
+  }
+
+  async release(principal: UserPrincipal, token: string): Promise<{ ok: true }> {
+    await this.assertMayWork(principal, token);
+    const { item } = await this.claims.release(token, reviewerOf(principal));
+    await this.backInLine(item);
+    return { ok: true };
+  }
+
+  /** Releases every live claim of a reviewer (all their sockets went away). */
+  async releaseAllOf(principal: UserPrincipal): Promise<number> {
+    const live = await this.claims.liveClaimsOf(principal.id);
+    let released = 0;
+    for (const claim of live) {
+      try {
+        await this.release(principal, claim.token);
+        released++;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    return released;
+  }
+
+  /** Expires a claim whose lease ran out (the lease timer and the sweeper both land here). */
+  async expire(claimId: string): Promise<boolean> {
+    const ended = await this.claims.expireIfDue(claimId);
+    if (!ended) return false;
+    await this.backInLine(ended.item);
+    this.events.publish({
+      type: 'claim.expired',
+      token: ended.claim.token,
+      itemId: ended.item.id,
+      reviewerId: ended.claim.reviewerId,
+    });
+    return true;
+  }
+
+  async decide(
+    principal: UserPrincipal,
+    token: string,
+    body: DecisionBodyDto,
+  ): Promise<{ decision: DecisionView; replayed: boolean }> {
+    await this.assertMayWork(principal, token);
+    const requestHash = createHash('sha256')
+      .update(
+        canonicalJson({ verdict: body.verdict, output: body.output ?? null, comment: body.comment ?? null }),
+      )
+      .digest('hex');
+    const { decision, replayed, item } = await this.claims.decide(
+      token,
+      reviewerOf(principal),
+      requestHash,
+      async (claimed) => this.buildDecision(claimed, body, requestHash),
+    );
+    if (!replayed) {
+      const queue = await this.queueRepository.findById(item.queueId);
+      this.events.publish(
+        { type: 'queue.changed', queueId: item.queueId },
+        {
+          type: 'item.decided',
+          itemId: item.id,
+          queueId: item.queueId,
+          queue: queue?.slug ?? '',
+          verdict: decision.verdict,
+        },
+      );
+    }
+    return { decision, replayed };
+  }
+
+  async escalate(principal: UserPrincipal, token: string, comment: string): Promise<{ ok: true }> {
+    await this.assertMayWork(principal, token);
+    const { item, movedTo } = await this.claims.escalate(
+      token,
+      reviewerOf(principal),
+      comment,
+      async (queueId) => {
+        const queue = await this.queueRepository.findById(queueId);
+        if (!queue?.escalateTo) return null;
+        return (await this.queueRepository.findBySlug(queue.escalateTo))?.id ?? null;
+      },
+    );
+    this.events.publish({ type: 'queue.changed', queueId: item.queueId });
+    if (movedTo) await this.backInLine({ ...item, queueId: movedTo });
+    return { ok: true };
+  }
+
+  /** Role and membership are checked on every action, so a reviewer removed from a queue stops at once. */
+  private async assertMayWork(principal: UserPrincipal, token: string): Promise<void> {
+    const claim = await this.claims.findByToken(token);
+    if (!claim) throw DomainError.notFound('Claim');
+    if (!hasRole(principal, 'reviewer') || !principal.queueIds.has(claim.queueId)) {
+      throw DomainError.forbidden('You do not review the queue of this claim');
+    }
+  }
+
+  private async buildDecision(item: ClaimedItem, body: DecisionBodyDto, requestHash: string) {
+    const comment = body.comment ?? null;
+    const hasOutput = body.output !== undefined && body.output !== null;
+    switch (body.verdict) {
+      case 'approve':
+      case 'reject':
+        if (hasOutput) {
+          throw DomainError.validation([
+            { path: 'output', message: `output is only sent with verdict correct` },
+          ]);
+        }
+        return body.verdict === 'approve'
+          ? { verdict: body.verdict, output: item.output, patch: [], comment, requestHash }
+          : { verdict: body.verdict, output: null, patch: null, comment, requestHash };
+      case 'correct': {
+        if (!hasOutput)
+          throw DomainError.validation([{ path: 'output', message: 'output is required to correct' }]);
+        const queue = await this.queueRepository.findById(item.queueId);
+        const problems = queue ? this.queues.outputProblems(queue, body.output) : [];
+        if (problems.length > 0)
+          throw DomainError.validation(problems, 'output does not match the queue outputSchema');
+        const patch = fastJsonPatch.compare(asDocument(item.output), asDocument(body.output));
+        return { verdict: body.verdict, output: body.output, patch, comment, requestHash };
+      }
+    }
+  }
+
+  private async backInLine(item: ClaimedItem): Promise<void> {
+    await this.dispatcher.enqueue([{ id: item.id, queueId: item.queueId, priority: item.priority }]);
+    this.events.publish({ type: 'queue.changed', queueId: item.queueId });
+  }
+}
+
+function reviewerOf(principal: UserPrincipal): Reviewer {
+  return { id: principal.id, email: principal.email };
+}
+
+function grant(claim: Claim): ClaimGrant {
+  return { token: claim.token, expiresAt: claim.expiresAt.toISOString() };
+}
+
+/** fast-json-patch compares objects and arrays; a scalar output is wrapped so the patch replaces the root. */
+function asDocument(value: unknown): object {
+  return typeof value === 'object' && value !== null ? value : { '': value };
+}
