@@ -1,13 +1,13 @@
 import type { AppConfig } from '@arbiter/config';
-import { configureLimits, DomainError, flattenErrors } from '@arbiter/contracts';
+import { configureLimits } from '@arbiter/contracts';
 import { createLogger, PinoNestLogger } from '@arbiter/runtime';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './api.module.js';
+import { DtoValidationPipe } from './http/dto-validation.pipe.js';
 import { parseJsonBody } from './http/json-body.parser.js';
 import { setUpOpenApi } from './openapi.js';
 import { ReviewSocketAdapter } from './review/review-socket.adapter.js';
@@ -77,16 +77,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => DomainError.validation(flattenErrors(errors)),
-    }),
-  );
+  app.useGlobalPipes(new DtoValidationPipe());
   app.useWebSocketAdapter(new ReviewSocketAdapter(app, config));
   app.enableShutdownHooks();
   setUpOpenApi(app);

@@ -14,8 +14,14 @@ export interface LoginResult {
   user: { id: string; email: string; roles: Role[] };
 }
 
+/** Service keys are looked up on every submit; a short cache spares Postgres a round trip per request. */
+const API_KEY_CACHE_MS = 5000;
+const API_KEY_CACHE_MAX = 10_000;
+
 @Injectable()
 export class AuthService {
+  private readonly keyCache = new Map<string, { principal: ServicePrincipal; expires: number }>();
+
   constructor(
     private readonly users: UserRepository,
     private readonly apiKeys: ApiKeyRepository,
@@ -67,9 +73,25 @@ export class AuthService {
 
   async authenticateApiKey(key: string): Promise<ServicePrincipal | null> {
     if (key.length < 10 || key.length > 200) return null;
-    const found = await this.apiKeys.findActiveByHash(hashApiKey(key));
-    return found
-      ? { kind: 'service', keyId: found.id, service: found.service, queueIds: new Set(found.queueIds) }
-      : null;
+    const hash = hashApiKey(key);
+    const cached = this.keyCache.get(hash);
+    if (cached && cached.expires > Date.now()) return cached.principal;
+    const found = await this.apiKeys.findActiveByHash(hash);
+    if (!found) return null;
+    const principal: ServicePrincipal = {
+      kind: 'service',
+      keyId: found.id,
+      service: found.service,
+      queueIds: new Set(found.queueIds),
+    };
+    if (this.keyCache.size >= API_KEY_CACHE_MAX) this.keyCache.clear();
+    this.keyCache.set(hash, { principal, expires: Date.now() + API_KEY_CACHE_MS });
+    return principal;
+  }
+
+  /** Drops a revoked key at once; every API node is told through a domain event. */
+  forgetApiKey(keyId: string): void {
+    for (const [hash, entry] of this.keyCache)
+      if (entry.principal.keyId === keyId) this.keyCache.delete(hash);
   }
 }

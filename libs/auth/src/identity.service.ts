@@ -3,6 +3,7 @@ import { DomainEvents } from '@arbiter/events';
 import { Injectable } from '@nestjs/common';
 import { apiKeyPrefix, generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.secrets.js';
 import { ApiKeyRepository, type ApiKeyView } from './api-key.repository.js';
+import { AuthService } from './auth.service.js';
 import { hashPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
 import { UserRepository, type UserView } from './user.repository.js';
@@ -20,6 +21,7 @@ export class IdentityService {
     private readonly users: UserRepository,
     private readonly apiKeys: ApiKeyRepository,
     private readonly events: DomainEvents,
+    private readonly auth: AuthService,
   ) {}
 
   async createUser(principal: Principal, dto: CreateUserDto): Promise<UserView> {
@@ -81,8 +83,10 @@ export class IdentityService {
     return this.apiKeys.list();
   }
 
-  revokeApiKey(principal: Principal, id: string): Promise<void> {
-    return this.apiKeys.revoke(id, actorOf(principal));
+  async revokeApiKey(principal: Principal, id: string): Promise<void> {
+    await this.apiKeys.revoke(id, actorOf(principal));
+    this.auth.forgetApiKey(id);
+    this.events.publish({ type: 'apikey.revoked', keyId: id });
   }
 }
 

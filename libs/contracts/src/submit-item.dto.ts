@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsJsonValue, IsMetadata, MaxLengthLimit } from './validation.js';
+import { IsJsonValue, IsMetadata, MaxLengthLimit, Opaque } from './validation.js';
 
 export const REASONS = ['low_confidence', 'model_error', 'policy', 'other'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -99,5 +99,6 @@ export class SubmitBatchDto {
   })
   @IsArray()
   @ArrayMinSize(1)
+  @Opaque()
   items!: unknown[];
 }

@@ -13,15 +13,52 @@ export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 type Constructor<T> = new () => T;
 
+/** Fields holding arbitrary JSON, per DTO class: passed through by reference, never deep-copied. */
+const OPAQUE = new WeakMap<object, Set<string>>();
+
+function markOpaque(target: object, property: string): void {
+  const own = OPAQUE.get(target.constructor) ?? new Set<string>();
+  own.add(property);
+  OPAQUE.set(target.constructor, own);
+}
+
+function opaqueFieldsOf(cls: object): string[] {
+  const fields: string[] = [];
+  for (
+    let c: unknown = cls;
+    typeof c === 'function' && c !== Function.prototype;
+    c = Object.getPrototypeOf(c)
+  ) {
+    fields.push(...(OPAQUE.get(c) ?? []));
+  }
+  return fields;
+}
+
+/** A field whose value is any JSON, checked by other decorators (or not at all), never transformed. */
+export function Opaque(): PropertyDecorator {
+  return (target, propertyName) => markOpaque(target, propertyName as string);
+}
+
 /**
- * Validates untrusted input against a DTO class the way the HTTP pipe does (unknown fields refused,
- * nested objects checked), so a socket message or a batch entry is judged by the same rules.
+ * Validates untrusted input against a DTO class (unknown fields refused, nested objects checked). The one
+ * implementation behind the HTTP pipe, socket messages and batch entries, so all are judged alike.
  */
 export function validateInput<T extends object>(cls: Constructor<T>, input: unknown): T {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw DomainError.validation([{ path: '', message: 'must be a JSON object' }]);
   }
-  const instance = plainToInstance(cls, input);
+  // class-transformer deep-copies every nested value; AI inputs and outputs can be large, so they skip it.
+  const plain = input as Record<string, unknown>;
+  const opaque = opaqueFieldsOf(cls).filter((field) => Object.hasOwn(plain, field));
+  let instance: T;
+  if (opaque.length === 0) {
+    instance = plainToInstance(cls, plain);
+  } else {
+    const rest = { ...plain };
+    for (const field of opaque) delete rest[field];
+    instance = plainToInstance(cls, rest);
+    for (const field of opaque) (instance as Record<string, unknown>)[field] = plain[field];
+  }
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -60,7 +97,8 @@ export function MaxLengthLimit(limit: keyof InputLimits, options?: ValidationOpt
 
 /** An object with at most `limits.metadataKeys` keys, each a non-empty string of at most 128 characters. */
 export function IsMetadata(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
+  return (target, propertyName) => {
+    markOpaque(target, propertyName as string);
     registerDecorator({
       name: 'isMetadata',
       target: target.constructor,
@@ -76,11 +114,13 @@ export function IsMetadata(options?: ValidationOptions): PropertyDecorator {
           `${args?.property} must be an object with at most ${limits.metadataKeys} keys of 1 to 128 characters`,
       },
     });
+  };
 }
 
 /** Any JSON value except null (and absent). */
 export function IsJsonValue(options?: ValidationOptions): PropertyDecorator {
-  return (target, propertyName) =>
+  return (target, propertyName) => {
+    markOpaque(target, propertyName as string);
     registerDecorator({
       name: 'isJsonValue',
       target: target.constructor,
@@ -91,6 +131,7 @@ export function IsJsonValue(options?: ValidationOptions): PropertyDecorator {
         defaultMessage: (args) => `${args?.property} is required`,
       },
     });
+  };
 }
 
 /** May be absent, but not null: unlike @IsOptional(), which lets null through to fields that cannot be cleared. */

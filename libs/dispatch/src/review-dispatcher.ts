@@ -35,6 +35,14 @@ export class ReviewDispatcher implements OnApplicationShutdown {
       });
       queue.on('error', () => undefined);
       this.queues.set(queueId, queue);
+      // BullMQ sets a Queue up once (an INFO for the Redis version). Made while Redis is away, that fails
+      // at once (no offline queue) and the Queue stays broken for good, even after Redis is back: forget
+      // it, so the next call builds a fresh one.
+      const built = queue;
+      built.waitUntilReady().catch(() => {
+        if (this.queues.get(queueId) === built) this.queues.delete(queueId);
+        void built.close().catch(() => undefined);
+      });
     }
     return queue;
   }

@@ -8,7 +8,8 @@ export type DomainEvent =
   | { type: 'queue.changed'; queueId: string }
   | { type: 'item.decided'; itemId: string; queueId: string; queue: string; verdict: string }
   | { type: 'claim.expired'; token: string; itemId: string; reviewerId: string }
-  | { type: 'user.changed'; userId: string };
+  | { type: 'user.changed'; userId: string }
+  | { type: 'apikey.revoked'; keyId: string };
 
 export function eventsChannel(prefix: string): string {
   return `${prefix}:events`;

@@ -66,6 +66,9 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
       case 'user.changed':
         void this.refreshRooms(event.userId);
         return;
+      case 'apikey.revoked':
+        this.auth.forgetApiKey(event.keyId);
+        return;
       default:
         assertUnreachable(event);
     }
