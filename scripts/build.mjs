@@ -1,6 +1,7 @@
 // Compiles the server side (apps, libs, migrations, tests, benchmarks) with tsc, then rewrites the
 // @arbiter/* path aliases to relative imports so plain Node runs the output.
 import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,3 +13,8 @@ const out = process.env.ARBITER_DIST;
 const outArgs = out ? ` --outDir ${out} --tsBuildInfoFile ${out}/.tsbuildinfo` : '';
 run(`npx tsc -p tsconfig.json${outArgs}`);
 run(`npx tsc-alias -p tsconfig.json${out ? ` --outDir ${out}` : ''}`);
+
+// The reviewer UI, served by the API from apps/web/dist.
+if (existsSync(join(root, 'apps/web/vite.config.ts'))) {
+  run('npx vite build --config apps/web/vite.config.ts --logLevel warn');
+}
