@@ -35,4 +35,9 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts', 'libs/**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    files: ['apps/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+  },
 );

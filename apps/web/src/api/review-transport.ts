@@ -1,0 +1,25 @@
+import type {
+  Claim,
+  ClaimExpiredEvent,
+  ClaimNextResult,
+  DecideRequest,
+  Decision,
+  QueueStats,
+  Result,
+} from './types';
+
+/** What the review workspace needs from the server; the socket client implements it, and so does the demo. */
+export interface ReviewTransport {
+  claimNext(queue: string): Promise<Result<ClaimNextResult>>;
+  heartbeat(token: string): Promise<Result<{ claim: Claim }>>;
+  decide(request: DecideRequest): Promise<Result<{ decision: Decision }>>;
+  release(token: string): Promise<Result<{ ok: true }>>;
+  escalate(token: string, comment: string): Promise<Result<{ ok: true }>>;
+  /** Returns the unsubscribe function. */
+  onClaimExpired(listener: (event: ClaimExpiredEvent) => void): () => void;
+}
+
+export interface StatsSource {
+  subscribe(queue: string): Promise<Result<{ stats: QueueStats }>>;
+  onStats(listener: (stats: QueueStats) => void): () => void;
+}

@@ -1,0 +1,85 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ReviewTransport, StatsSource } from './review-transport';
+import {
+  isAckFailure,
+  type ClaimExpiredEvent,
+  type ClientToServerEvents,
+  type DecideRequest,
+  type QueueStats,
+  type Result,
+  type ReviewCalls,
+  type ServerToClientEvents,
+} from './types';
+
+export type ReviewSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const ACK_TIMEOUT_MS = 10_000;
+
+/** Same origin, default path /socket.io; the token is checked at the handshake. */
+export function connectReviewSocket(token: string): ReviewSocket {
+  return io('/review', { auth: { token }, forceNew: true });
+}
+
+type Emitter = { emitWithAck(event: string, payload: unknown): Promise<unknown> };
+
+/** Typed request/acknowledgement calls over the `/review` namespace. */
+export class ReviewClient implements ReviewTransport, StatsSource {
+  constructor(private readonly socket: ReviewSocket) {}
+
+  subscribe(queue: string) {
+    return this.call('queue:subscribe', { queue });
+  }
+
+  claimNext(queue: string) {
+    return this.call('claim:next', { queue });
+  }
+
+  heartbeat(token: string) {
+    return this.call('claim:heartbeat', { token });
+  }
+
+  decide(request: DecideRequest) {
+    return this.call('claim:decide', request);
+  }
+
+  release(token: string) {
+    return this.call('claim:release', { token });
+  }
+
+  escalate(token: string, comment: string) {
+    return this.call('claim:escalate', { token, comment });
+  }
+
+  onStats(listener: (stats: QueueStats) => void): () => void {
+    this.socket.on('queue:stats', listener);
+    return () => void this.socket.off('queue:stats', listener);
+  }
+
+  onClaimExpired(listener: (event: ClaimExpiredEvent) => void): () => void {
+    this.socket.on('claim:expired', listener);
+    return () => void this.socket.off('claim:expired', listener);
+  }
+
+  private async call<E extends keyof ReviewCalls>(
+    event: E,
+    payload: ReviewCalls[E]['request'],
+  ): Promise<Result<ReviewCalls[E]['response']>> {
+    // Not buffered while offline: a late claim or decision would surprise the reviewer.
+    if (!this.socket.connected) {
+      return fail('DISCONNECTED', 'Not connected to the server. Waiting to reconnect.');
+    }
+    let response: unknown;
+    try {
+      const emitter = this.socket.timeout(ACK_TIMEOUT_MS) as unknown as Emitter;
+      response = await emitter.emitWithAck(event, payload);
+    } catch {
+      return fail('TIMEOUT', 'The server did not answer in time. Try again.');
+    }
+    if (isAckFailure(response)) return { ok: false, error: response.error };
+    return { ok: true, value: response as ReviewCalls[E]['response'] };
+  }
+}
+
+function fail(code: string, message: string): { ok: false; error: { code: string; message: string } } {
+  return { ok: false, error: { code, message } };
+}

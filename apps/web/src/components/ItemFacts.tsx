@@ -1,0 +1,53 @@
+import type { Reason, ReviewItem } from '../api/types';
+
+const REASONS: Record<Reason, string> = {
+  low_confidence: 'Low confidence',
+  model_error: 'Model error',
+  policy: 'Policy',
+  other: 'Other',
+};
+
+export function ItemFacts({ item }: { item: ReviewItem }) {
+  const confidence = item.confidence;
+  return (
+    <dl className="card facts" data-testid="item-facts">
+      <div>
+        <dt>Model</dt>
+        <dd data-testid="item-model">{item.model.name}</dd>
+      </div>
+      <div>
+        <dt>Version</dt>
+        <dd data-testid="item-model-version">{item.model.version}</dd>
+      </div>
+      <div>
+        <dt>Confidence</dt>
+        <dd data-testid="item-confidence">
+          {confidence == null ? (
+            '—'
+          ) : (
+            <>
+              <meter min={0} max={1} low={0.5} high={0.8} optimum={1} value={confidence} aria-hidden="true" />{' '}
+              {(confidence * 100).toFixed(1)}%
+            </>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Reason</dt>
+        <dd data-testid="item-reason" data-reason={item.reason}>
+          {REASONS[item.reason] ?? item.reason}
+        </dd>
+      </div>
+      <div>
+        <dt>Priority</dt>
+        <dd>{item.priority}</dd>
+      </div>
+      <div>
+        <dt>External ID</dt>
+        <dd className="mono" data-testid="item-external-id">
+          {item.externalId}
+        </dd>
+      </div>
+    </dl>
+  );
+}

@@ -1,0 +1,70 @@
+import type { Queue, ReviewItem, User } from '../api/types';
+
+export const demoUser: User = { id: 'demo-user', email: 'reviewer@demo.local', roles: ['reviewer'] };
+
+export const demoQueue: Queue = {
+  slug: 'support-triage',
+  name: 'Support triage',
+  leaseSeconds: 300,
+  instructions: [
+    '## Ticket triage',
+    '',
+    'Check the **category** and the *priority* the model chose for each support ticket, and fix the summary if it misses the point.',
+    '',
+    '- Use `billing` for payments, invoices and refunds.',
+    '- Use `bug` when the customer reports broken behaviour.',
+    '- Mark as `urgent` only if the customer **cannot work at all**.',
+    '',
+    'See the [triage guide](https://example.com/triage) for edge cases. <script>alert(1)</script> stays text.',
+  ].join('\n'),
+  outputSchema: {
+    type: 'object',
+    required: ['category', 'priority', 'summary'],
+    additionalProperties: false,
+    properties: {
+      category: { enum: ['billing', 'bug', 'account', 'other'] },
+      priority: { enum: ['low', 'normal', 'urgent'] },
+      summary: { type: 'string', minLength: 10, maxLength: 200 },
+      tags: { type: 'array', items: { type: 'string' }, maxItems: 5 },
+    },
+  },
+};
+
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+export const demoItems: ReviewItem[] = [
+  {
+    id: '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6a',
+    queue: demoQueue.slug,
+    status: 'claimed',
+    externalId: 'ticket-48213',
+    model: { name: 'triage-classifier', version: '2025-06-01' },
+    input: {
+      subject: 'Charged twice for the March invoice',
+      body: 'Hi, my card was charged twice for invoice INV-2031. I can still use the product, but please refund one of the payments.',
+      customer: { plan: 'team', tenureMonths: 14 },
+    },
+    output: {
+      category: 'bug',
+      priority: 'urgent',
+      summary: 'Customer was charged twice and wants a refund.',
+      tags: ['payments'],
+    },
+    confidence: 0.58,
+    reason: 'low_confidence',
+    priority: 10,
+    createdAt: minutesAgo(12),
+  },
+  {
+    id: '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6b',
+    queue: demoQueue.slug,
+    status: 'claimed',
+    externalId: 'ticket-48217',
+    model: { name: 'triage-classifier', version: '2025-06-01' },
+    input: { subject: 'Cannot log in since this morning', body: 'SSO redirects forever.' },
+    confidence: null,
+    reason: 'model_error',
+    priority: 0,
+    createdAt: minutesAgo(7),
+  },
+];

@@ -1,0 +1,36 @@
+import { useEffect, useRef, useState } from 'react';
+import { ApiError, listQueues } from '../api/http';
+import type { Queue } from '../api/types';
+
+export interface QueuesState {
+  queues: Queue[] | null;
+  error: string | null;
+}
+
+/** The queues the user may work on, fetched again after each reconnect (`resync`). */
+export function useQueues(token: string, resync: number, onUnauthenticated: () => void): QueuesState {
+  const [state, setState] = useState<QueuesState>({ queues: null, error: null });
+  const unauthenticated = useRef(onUnauthenticated);
+  useEffect(() => {
+    unauthenticated.current = onUnauthenticated;
+  }, [onUnauthenticated]);
+
+  useEffect(() => {
+    let cancelled = false;
+    listQueues(token).then(
+      (queues) => {
+        if (!cancelled) setState({ queues, error: null });
+      },
+      (error: unknown) => {
+        if (cancelled) return;
+        if (error instanceof ApiError && error.status === 401) unauthenticated.current();
+        else setState((s) => ({ ...s, error: error instanceof Error ? error.message : String(error) }));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [token, resync]);
+
+  return state;
+}
