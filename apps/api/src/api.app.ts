@@ -1,6 +1,6 @@
 import type { AppConfig } from '@arbiter/config';
 import { configureLimits } from '@arbiter/contracts';
-import { createLogger, PinoNestLogger } from '@arbiter/runtime';
+import { createLogger, Metrics, PinoNestLogger } from '@arbiter/runtime';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -62,7 +62,16 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
+  const metrics = app.get(Metrics);
   fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,
@@ -72,11 +81,6 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
       },
       'request',
     );
-  });
-
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    logger: new PinoNestLogger(logger),
-    bodyParser: false,
   });
   await serveWebUi(fastify);
   app.useGlobalPipes(new DtoValidationPipe());

@@ -8,6 +8,7 @@ import { QueuesModule } from '@arbiter/queues';
 import { RedisModule } from '@arbiter/redis';
 import { EventsModule } from '@arbiter/events';
 import { ReviewModule } from '@arbiter/review';
+import { MetricsModule } from '@arbiter/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyController } from './controllers/api-key.controller.js';
@@ -18,6 +19,7 @@ import { QueueController } from './controllers/queue.controller.js';
 import { UserController } from './controllers/user.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { ClaimController } from './controllers/claim.controller.js';
+import { MetricsController } from './controllers/metrics.controller.js';
 import { ReviewBroadcaster } from './review/review-broadcaster.js';
 import { ReviewGateway } from './review/review.gateway.js';
 import { BootstrapService } from './bootstrap.service.js';
@@ -37,6 +39,7 @@ export class ApiModule {
         DispatchModule,
         IngestModule,
         EventsModule,
+        MetricsModule,
         ReviewModule,
       ],
       controllers: [
@@ -47,6 +50,7 @@ export class ApiModule {
         ItemController,
         ClaimController,
         HealthController,
+        MetricsController,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },

@@ -19,12 +19,14 @@ export class LeaseTimer implements OnApplicationShutdown {
   ) {}
 
   schedule(claimId: string, expiresAt: Date): void {
-    this.queue ??= new Queue<LeaseExpiryJobData>(LEASE_QUEUE, {
-      connection: this.redis,
-      prefix: this.config.REDIS_PREFIX,
-      skipWaitingForReady: true,
-    });
-    this.queue.on('error', () => undefined);
+    if (!this.queue) {
+      this.queue = new Queue<LeaseExpiryJobData>(LEASE_QUEUE, {
+        connection: this.redis,
+        prefix: this.config.REDIS_PREFIX,
+        skipWaitingForReady: true,
+      });
+      this.queue.on('error', () => undefined);
+    }
     const delay = Math.max(0, expiresAt.getTime() - Date.now());
     this.queue
       .add(

@@ -1,6 +1,7 @@
 import { AppConfig } from '@arbiter/config';
 import { COMMAND_REDIS } from '@arbiter/redis';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '@arbiter/runtime';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullPriority, JobName, type ReviewJobData, reviewJobId, reviewQueueName } from './review-jobs.js';
@@ -23,6 +24,7 @@ export class ReviewDispatcher implements OnApplicationShutdown {
   constructor(
     @Inject(COMMAND_REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   queueFor(queueId: string): Queue<ReviewJobData> {
@@ -73,6 +75,7 @@ export class ReviewDispatcher implements OnApplicationShutdown {
       return true;
     } catch (error) {
       work.catch(() => undefined);
+      this.metrics?.enqueueDeferred.inc(items.length);
       this.logger.warn(
         `enqueue of ${items.length} item(s) deferred to the reconciler: ${(error as Error).message}`,
       );

@@ -14,9 +14,11 @@ import {
 import { Database } from '@arbiter/database';
 import { checkCallbackUrl } from '@arbiter/delivery';
 import { ReviewDispatcher } from '@arbiter/dispatch';
+import { DomainEvents } from '@arbiter/events';
 import type { Queue } from '@arbiter/queues';
 import { QueueService } from '@arbiter/queues';
-import { Injectable } from '@nestjs/common';
+import { Metrics } from '@arbiter/runtime';
+import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { ItemStatus, ItemView, NewItem } from './item.js';
 import { type ExistingItem, ItemRepository } from './item.repository.js';
@@ -50,6 +52,8 @@ export class IngestService {
     private readonly audit: AuditRepository,
     private readonly db: Database,
     private readonly config: AppConfig,
+    private readonly events: DomainEvents,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   async submit(
@@ -64,8 +68,10 @@ export class IngestService {
     const { inserted } = await this.items.insertMany([item]);
     const createdAt = inserted.get(item.id);
     if (createdAt) {
+      this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
       if (item.status === 'pending') {
         await this.dispatcher.enqueue([item]);
+        this.events.publish({ type: 'queue.changed', queueId: queue.id });
         return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
       }
       return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
@@ -153,8 +159,12 @@ export class IngestService {
           : { index, error: errorBody(idempotencyConflict(item, found)) };
     }
     const fresh = prepared.filter((p) => inserted.has(p.item.id));
+    for (const { item } of fresh)
+      this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
     for (const { index, item } of fresh) results[index] = { index, id: item.id, status: item.status };
-    await this.dispatcher.enqueue(fresh.map((p) => p.item).filter((i) => i.status === 'pending'));
+    const pending = fresh.map((p) => p.item).filter((i) => i.status === 'pending');
+    await this.dispatcher.enqueue(pending);
+    if (pending.length > 0) this.events.publish({ type: 'queue.changed', queueId: queue.id });
     return { results };
   }
 

@@ -74,55 +74,94 @@ const STATUS_OF: Record<ReviewVerdict, string> = {
 export class ClaimRepository {
   constructor(private readonly db: Database) {}
 
-  /** Claims an item if it is still pending; null when someone else got it first (a stale job). */
-  async claimPending(
+  /**
+   * Claims an item if it is still pending; null when someone else got it first (a stale job). A reviewer
+   * at `maxLive` live claims is refused.
+   */
+  claimPending(
     itemId: string,
     queueId: string,
     reviewer: Reviewer,
     token: string,
     leaseSeconds: number,
+    maxLive: number,
   ) {
-    return this.claimWhere(`i.id = $5 AND i.queue_id = $1 AND i.status = 'pending'`, [
+    return this.claimWhere(`i.id = $6 AND i.queue_id = $1 AND i.status = 'pending'`, {
       queueId,
       reviewer,
       token,
       leaseSeconds,
+      maxLive,
       itemId,
-    ]);
+    });
   }
 
   /** The Postgres path to the next item, for when Redis is empty or away: same order, row locks, no waiting. */
-  async claimNextFromPostgres(queueId: string, reviewer: Reviewer, token: string, leaseSeconds: number) {
+  claimNextFromPostgres(
+    queueId: string,
+    reviewer: Reviewer,
+    token: string,
+    leaseSeconds: number,
+    maxLive: number,
+  ) {
     return this.claimWhere(
-      `i.id = (SELECT id FROM items WHERE queue_id = $1 AND status = 'pending'
+      `i.id = (SELECT id FROM items WHERE queue_id = $1 AND status = 'pending' AND $6::uuid IS NULL
                 ORDER BY priority DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)`,
-      [queueId, reviewer, token, leaseSeconds],
+      { queueId, reviewer, token, leaseSeconds, maxLive, itemId: null },
     );
   }
 
-  private async claimWhere(
+  private claimWhere(
     where: string,
-    [queueId, reviewer, token, leaseSeconds, ...rest]: [string, Reviewer, string, number, ...unknown[]],
+    claim: {
+      queueId: string;
+      reviewer: Reviewer;
+      token: string;
+      leaseSeconds: number;
+      maxLive: number;
+      itemId: string | null;
+    },
   ): Promise<Claim | null> {
-    const rows = await this.db.query<ClaimRow>(
-      `WITH it AS (
-         UPDATE items i SET status = 'claimed', version = version + 1, updated_at = now()
-          WHERE ${where}
-          RETURNING i.id, i.queue_id
-       ), cl AS (
-         INSERT INTO claims (token, item_id, queue_id, reviewer_id, expires_at)
-         SELECT $3, it.id, it.queue_id, $2, now() + make_interval(secs => $4) FROM it
-         RETURNING *
-       ), au AS (
-         INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
-         SELECT 'user', $2::text, $${rest.length + 5}, 'item.claimed', 'item', cl.item_id::text, cl.queue_id,
-                jsonb_build_object('claimId', cl.id, 'expiresAt', cl.expires_at)
-           FROM cl
-       )
-       SELECT *, false AS expired_now FROM cl`,
-      [queueId, reviewer.id, token, leaseSeconds, ...rest, reviewer.email],
-    );
-    return rows[0] ? toClaim(rows[0]) : null;
+    return this.db.transaction(async (tx) => {
+      // One reviewer's concurrent claims queue up here, so the count below cannot be outrun.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('claims:' || $1))`, [claim.reviewer.id]);
+      const [live] = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM claims WHERE reviewer_id = $1 AND status = 'live'`,
+        [claim.reviewer.id],
+      );
+      if ((live?.n ?? 0) >= claim.maxLive) {
+        throw new DomainError(
+          'CONFLICT',
+          `You hold ${claim.maxLive} live claims; decide or release one first`,
+        );
+      }
+      const rows = await tx.query<ClaimRow>(
+        `WITH it AS (
+           UPDATE items i SET status = 'claimed', version = version + 1, updated_at = now()
+            WHERE ${where}
+            RETURNING i.id, i.queue_id
+         ), cl AS (
+           INSERT INTO claims (token, item_id, queue_id, reviewer_id, expires_at)
+           SELECT $3, it.id, it.queue_id, $2, now() + make_interval(secs => $4) FROM it
+           RETURNING *
+         ), au AS (
+           INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+           SELECT 'user', $2::text, $5, 'item.claimed', 'item', cl.item_id::text, cl.queue_id,
+                  jsonb_build_object('claimId', cl.id, 'expiresAt', cl.expires_at)
+             FROM cl
+         )
+         SELECT *, false AS expired_now FROM cl`,
+        [
+          claim.queueId,
+          claim.reviewer.id,
+          claim.token,
+          claim.leaseSeconds,
+          claim.reviewer.email,
+          claim.itemId,
+        ],
+      );
+      return rows[0] ? toClaim(rows[0]) : null;
+    });
   }
 
   async liveCount(reviewerId: string): Promise<number> {

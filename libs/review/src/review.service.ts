@@ -4,7 +4,8 @@ import { LeaseTimer, ReviewDispatcher, ReviewJobReader } from '@arbiter/dispatch
 import { DomainEvents } from '@arbiter/events';
 import { type DecisionView, ItemRepository, type ItemView } from '@arbiter/ingest';
 import { type Queue, QueueRepository, QueueService } from '@arbiter/queues';
-import { Injectable } from '@nestjs/common';
+import { Metrics } from '@arbiter/runtime';
+import { Injectable, Optional } from '@nestjs/common';
 import fastJsonPatch from 'fast-json-patch';
 import { createHash, randomBytes } from 'node:crypto';
 import { type Claim, type ClaimedItem, ClaimRepository, type Reviewer } from './claim.repository.js';
@@ -37,6 +38,7 @@ export class ReviewService {
     private readonly stats: QueueStatsRepository,
     private readonly events: DomainEvents,
     private readonly leases: LeaseTimer,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   /** A queue the reviewer works on: unknown → NOT_FOUND, not theirs → FORBIDDEN. */
@@ -76,14 +78,27 @@ export class ReviewService {
       const job = await this.reader.takeNext(queue.id);
       if (!job) break;
       try {
-        claim = await this.claims.claimPending(job.itemId, queue.id, reviewer, token, queue.leaseSeconds);
+        claim = await this.claims.claimPending(
+          job.itemId,
+          queue.id,
+          reviewer,
+          token,
+          queue.leaseSeconds,
+          MAX_LIVE_CLAIMS,
+        );
       } catch (error) {
         await job.putBack();
         throw error;
       }
       await job.done();
     }
-    claim ??= await this.claims.claimNextFromPostgres(queue.id, reviewer, token, queue.leaseSeconds);
+    claim ??= await this.claims.claimNextFromPostgres(
+      queue.id,
+      reviewer,
+      token,
+      queue.leaseSeconds,
+      MAX_LIVE_CLAIMS,
+    );
     if (!claim) return { item: null };
     this.leases.schedule(claim.id, claim.expiresAt);
     this.events.publish({ type: 'queue.changed', queueId: queue.id });
@@ -109,13 +124,16 @@ export class ReviewService {
     return { ok: true };
   }
 
-  /** Releases every live claim of a reviewer (all their sockets went away). */
+  /**
+   * Releases every live claim of a reviewer whose sockets all went away. No membership check: giving work
+   * back is always allowed, also to a reviewer just removed from the queue.
+   */
   async releaseAllOf(principal: UserPrincipal): Promise<number> {
-    const live = await this.claims.liveClaimsOf(principal.id);
     let released = 0;
-    for (const claim of live) {
+    for (const claim of await this.claims.liveClaimsOf(principal.id)) {
       try {
-        await this.release(principal, claim.token);
+        const { item } = await this.claims.release(claim.token, reviewerOf(principal));
+        await this.backInLine(item);
         released++;
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
@@ -157,6 +175,7 @@ export class ReviewService {
     );
     if (!replayed) {
       const queue = await this.queueRepository.findById(item.queueId);
+      this.metrics?.decisions.inc({ queue: queue?.slug ?? 'unknown', verdict: decision.verdict });
       this.events.publish(
         { type: 'queue.changed', queueId: item.queueId },
         {

@@ -1,0 +1,64 @@
+import { Global, Injectable, Module } from '@nestjs/common';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one process: its own registry, so several apps in one process never collide. */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'arbiter_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'arbiter_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly itemsSubmitted = new Counter({
+    name: 'arbiter_items_submitted_total',
+    help: 'Items stored by queue and initial status (pending or auto_approved)',
+    labelNames: ['queue', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly enqueueDeferred = new Counter({
+    name: 'arbiter_enqueue_deferred_total',
+    help: 'Committed items whose queueing in Redis failed and was left to the reconciler',
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: 'arbiter_decisions_total',
+    help: 'Human decisions by queue and verdict; correct and reject over all is how often people change the AI',
+    labelNames: ['queue', 'verdict'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'arbiter_' });
+  }
+
+  /** A gauge whose value is read at scrape time. */
+  gauge(name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => Promise<void>): Gauge {
+    return new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await collect(this);
+      },
+    });
+  }
+}
+
+@Global()
+@Module({ providers: [Metrics], exports: [Metrics] })
+export class MetricsModule {}
