@@ -27,7 +27,7 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
     private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.subscriber = createRedis(this.config.REDIS_URL, 'worker');
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
@@ -36,7 +36,8 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
         this.logger.warn(`bad event: ${(error as Error).message}`);
       }
     });
-    await this.subscriber.subscribe(eventsChannel(this.config.REDIS_PREFIX)).catch(() => undefined);
+    // Not awaited: with Redis down at boot the API still starts; ioredis subscribes once Redis is reachable.
+    void this.subscriber.subscribe(eventsChannel(this.config.REDIS_PREFIX)).catch(() => undefined);
   }
 
   onApplicationShutdown(): void {
