@@ -1,6 +1,6 @@
 import { AppConfig } from '@arbiter/config';
 import { COMMAND_REDIS } from '@arbiter/redis';
-import { Metrics } from '@arbiter/runtime';
+import { Coalescer, Metrics } from '@arbiter/runtime';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -20,6 +20,8 @@ const ENQUEUE_TIMEOUT_MS = 500;
 export class ReviewDispatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(ReviewDispatcher.name);
   private readonly queues = new Map<string, Queue<ReviewJobData>>();
+  /** Concurrent enqueues share one Redis round trip. */
+  private readonly batches = new Coalescer<Dispatchable, boolean>((items) => this.enqueueNow(items), 2, 1000);
 
   constructor(
     @Inject(COMMAND_REDIS) private readonly redis: Redis,
@@ -51,7 +53,10 @@ export class ReviewDispatcher implements OnApplicationShutdown {
 
   /** Enqueues items; resolves false (never throws, never hangs) when Redis is away. */
   async enqueue(items: Dispatchable[]): Promise<boolean> {
-    if (items.length === 0) return true;
+    return items.length === 0 ? true : this.batches.submit(items);
+  }
+
+  private async enqueueNow(items: Dispatchable[]): Promise<boolean> {
     const byQueue = new Map<string, Dispatchable[]>();
     for (const item of items) byQueue.set(item.queueId, [...(byQueue.get(item.queueId) ?? []), item]);
     const work = Promise.all(

@@ -17,7 +17,7 @@ import { ReviewDispatcher } from '@arbiter/dispatch';
 import { DomainEvents } from '@arbiter/events';
 import type { Queue } from '@arbiter/queues';
 import { QueueService } from '@arbiter/queues';
-import { Metrics } from '@arbiter/runtime';
+import { Coalescer, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { ItemStatus, ItemView, NewItem } from './item.js';
@@ -45,6 +45,13 @@ const IN_FLIGHT_TAKEOVER = '5 minutes';
 
 @Injectable()
 export class IngestService {
+  private readonly singles = new Coalescer<Prepared, Map<string, Date>>(
+    async (items) => (await this.items.insertMany(items)).inserted,
+  );
+
+  /** Queues with a `queue.changed` about to be told; submits in between ride on the same event. */
+  private readonly changedSoon = new Set<string>();
+
   constructor(
     private readonly items: ItemRepository,
     private readonly queues: QueueService,
@@ -65,13 +72,12 @@ export class IngestService {
     const key = checkIdempotencyKey(idempotencyKey);
     const queue = await this.openQueueFor(principal, slug);
     const item = await this.prepare(principal, queue, dto, key);
-    const { inserted } = await this.items.insertMany([item]);
-    const createdAt = inserted.get(item.id);
+    const createdAt = (await this.singles.submit([item])).get(item.id);
     if (createdAt) {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
       if (item.status === 'pending') {
         await this.dispatcher.enqueue([item]);
-        this.events.publish({ type: 'queue.changed', queueId: queue.id });
+        this.queueChanged(queue.id);
         return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
       }
       return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
@@ -164,7 +170,7 @@ export class IngestService {
     for (const { index, item } of fresh) results[index] = { index, id: item.id, status: item.status };
     const pending = fresh.map((p) => p.item).filter((i) => i.status === 'pending');
     await this.dispatcher.enqueue(pending);
-    if (pending.length > 0) this.events.publish({ type: 'queue.changed', queueId: queue.id });
+    if (pending.length > 0) this.queueChanged(queue.id);
     return { results };
   }
 
@@ -222,6 +228,16 @@ export class IngestService {
         (item.idempotencyKey ? found.find((f) => f.idempotencyKey === item.idempotencyKey) : undefined) ??
         found.find((f) => f.queueId === queue.id && f.externalId === item.externalId),
     );
+  }
+
+  /** At most ten events a second per queue: receivers coalesce to four pushes a second anyway. */
+  private queueChanged(queueId: string): void {
+    if (this.changedSoon.has(queueId)) return;
+    this.changedSoon.add(queueId);
+    setTimeout(() => {
+      this.changedSoon.delete(queueId);
+      this.events.publish({ type: 'queue.changed', queueId });
+    }, 100).unref();
   }
 
   private async openQueueFor(principal: ServicePrincipal, slug: string): Promise<Queue> {
