@@ -91,15 +91,23 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
   it('exposes Prometheus metrics: requests, submissions and queue depth from Postgres', async () => {
     const queue = await newQueue(api.client, token);
     const { key } = await newServiceKey(api.client, token, [queue.slug]);
-    const submitted = await api.client.post(`/api/v1/queues/${queue.slug}/items`, itemBody(), { apiKey: key });
+    const submitted = await api.client.post(`/api/v1/queues/${queue.slug}/items`, itemBody(), {
+      apiKey: key,
+    });
     assert.equal(submitted.status, 201);
     const res = await api.client.get('/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
     const text = String(res.body);
-    assert.match(text, new RegExp(`arbiter_items_submitted_total\\{queue="${queue.slug}",status="pending"\\} 1`));
+    assert.match(
+      text,
+      new RegExp(`arbiter_items_submitted_total\\{queue="${queue.slug}",status="pending"\\} 1`),
+    );
     assert.match(text, new RegExp(`arbiter_queue_items\\{queue="${queue.slug}",status="pending"\\} 1`));
-    assert.match(text, /arbiter_http_requests_total\{method="POST",route="\/api\/v1\/queues\/:slug\/items",status="201"\} 1/);
+    assert.match(
+      text,
+      /arbiter_http_requests_total\{method="POST",route="\/api\/v1\/queues\/:slug\/items",status="201"\} 1/,
+    );
     assert.match(text, /arbiter_process_resident_memory_bytes \d/);
   });
 

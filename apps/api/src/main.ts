@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { configOrExit, preflight } from '@arbiter/runtime';
+import { configOrExit, exitCleanlyOnSignals, preflight } from '@arbiter/runtime';
 import { createApiApp } from './api.app.js';
 
 const config = configOrExit();
 await preflight(config);
 const app = await createApiApp(config);
+exitCleanlyOnSignals(app, config.SHUTDOWN_TIMEOUT_MS, 'Shutdown', app.getHttpServer());
 await app.listen(config.PORT, config.HOST);
 app
   .getHttpAdapter()

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { configOrExit, preflight } from '@arbiter/runtime';
+import { configOrExit, exitCleanlyOnSignals, preflight } from '@arbiter/runtime';
 import { Logger } from '@nestjs/common';
 import { createWorkerApp } from './worker.app.js';
 
 const config = configOrExit();
 await preflight(config);
-await createWorkerApp(config);
+const app = await createWorkerApp(config);
+exitCleanlyOnSignals(app, config.SHUTDOWN_TIMEOUT_MS, 'Shutdown');
 new Logger('Worker').log('Arbiter worker running');

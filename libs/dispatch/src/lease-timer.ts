@@ -26,6 +26,12 @@ export class LeaseTimer implements OnApplicationShutdown {
         skipWaitingForReady: true,
       });
       this.queue.on('error', () => undefined);
+      // Built while Redis is away, a Queue stays broken for good (see ReviewDispatcher.queueFor): forget it.
+      const built = this.queue;
+      built.waitUntilReady().catch(() => {
+        if (this.queue === built) this.queue = undefined;
+        void built.close().catch(() => undefined);
+      });
     }
     const delay = Math.max(0, expiresAt.getTime() - Date.now());
     this.queue

@@ -19,7 +19,8 @@ export interface ReviewSocketData {
  * handshake is authenticated here (guards do not run on connection), so a bad token never connects.
  */
 export class ReviewSocketAdapter extends IoAdapter {
-  private redis: Redis | undefined;
+  /** The adapter's connection and the copies it makes of it (its blocking reader), all closed with the server. */
+  private readonly connections: Redis[] = [];
 
   constructor(
     private readonly app: INestApplicationContext,
@@ -30,10 +31,18 @@ export class ReviewSocketAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const server: Server = super.createIOServer(port, options);
-    this.redis = createRedis(this.config.REDIS_URL, 'worker');
+    const redis = createRedis(this.config.REDIS_URL, 'worker');
+    const duplicate = redis.duplicate.bind(redis);
+    redis.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+      const copy = duplicate(...args);
+      copy.on('error', () => undefined);
+      this.connections.push(copy);
+      return copy;
+    };
+    this.connections.push(redis);
     const prefix = `${this.config.REDIS_PREFIX}:socket.io`;
     server.adapter(
-      createAdapter(this.redis, {
+      createAdapter(redis, {
         streamName: prefix,
         channelPrefix: prefix,
         sessionKeyPrefix: `${prefix}:session:`,
@@ -69,6 +78,6 @@ export class ReviewSocketAdapter extends IoAdapter {
 
   override async close(server: Server): Promise<void> {
     await super.close(server);
-    this.redis?.disconnect();
+    for (const connection of this.connections) connection.disconnect();
   }
 }

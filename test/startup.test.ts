@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { freePort, type PrivateRedis, startPrivateRedis } from './support/private-redis.js';
+import { ADMIN, createTestEnv, type TestEnv } from './support/test-env.js';
+
+const API_MAIN = fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('../apps/worker/src/main.js', import.meta.url));
+const EXIT_WITHIN_MS = 10_000;
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+  ms: number;
+}
+
+/** Runs an entry point and waits for it to exit; kills it (and fails) if it is still running after the limit. */
+function runEntry(entry: string, overrides: Record<string, string>): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [entry], {
+      env: { ...process.env, ...overrides },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `${entry} still running after ${EXIT_WITHIN_MS} ms\nstderr:\n${stderr}\nstdout:\n${stdout}`,
+        ),
+      );
+    }, EXIT_WITHIN_MS);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, stdout, ms: Date.now() - started });
+    });
+  });
+}
+
+function assertRefused(exit: Exit, ...mustName: (string | RegExp)[]): void {
+  const output = `exit ${exit.code} (${exit.signal}) after ${exit.ms} ms\nstderr:\n${exit.stderr}\nstdout:\n${exit.stdout}`;
+  assert.equal(exit.signal, null, output);
+  assert.notEqual(exit.code, 0, output);
+  assert.ok(exit.ms < EXIT_WITHIN_MS, output);
+  for (const part of mustName) {
+    if (typeof part === 'string')
+      assert.ok(exit.stderr.includes(part), `stderr should name ${part}\n${output}`);
+    else assert.match(exit.stderr, part, output);
+  }
+  assert.doesNotMatch(exit.stderr, /^\s+at /m, `no stack trace expected\n${output}`);
+}
+
+describe('start-up refuses an unusable environment with a clear message', () => {
+  let env: TestEnv;
+  let base: Record<string, string>;
+  let lru: PrivateRedis | undefined;
+
+  before(async () => {
+    env = await createTestEnv();
+    base = {
+      NODE_ENV: 'test',
+      DATABASE_URL: env.databaseUrl,
+      REDIS_URL: env.redisUrl,
+      REDIS_PREFIX: env.redisPrefix,
+      JWT_SECRET: 'test-secret-test-secret-test-secret',
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+    };
+  });
+
+  after(async () => {
+    await lru?.close();
+    await env?.cleanup();
+  });
+
+  const redisHowTo = /redis-server|docker compose up/;
+
+  it('API: Redis not listening → exits non-zero naming REDIS_URL, the URL and how to start Redis', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    assertRefused(await runEntry(API_MAIN, { ...base, REDIS_URL: url }), 'REDIS_URL', url, redisHowTo);
+  });
+
+  it('worker: Redis not listening → exits non-zero naming REDIS_URL, the URL and how to start Redis', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    assertRefused(await runEntry(WORKER_MAIN, { ...base, REDIS_URL: url }), 'REDIS_URL', url, redisHowTo);
+  });
+
+  it('API: Postgres not listening → exits non-zero naming DATABASE_URL, the URL and how to start Postgres', async () => {
+    const url = new URL(env.databaseUrl);
+    url.port = String(await freePort());
+    const exit = await runEntry(API_MAIN, { ...base, DATABASE_URL: url.toString() });
+    assertRefused(exit, 'DATABASE_URL', url.toString(), /pg_ctl|docker compose up/);
+  });
+
+  it('API: PORT=abc → exits non-zero naming PORT', async () => {
+    assertRefused(await runEntry(API_MAIN, { ...base, PORT: 'abc' }), /\bPORT\b/, 'abc');
+  });
+
+  it('API: Redis with maxmemory-policy allkeys-lru → refuses, naming noeviction', async () => {
+    lru = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru' });
+    const exit = await runEntry(API_MAIN, { ...base, REDIS_URL: lru.url });
+    assertRefused(exit, 'noeviction', 'allkeys-lru');
+  });
+});
