@@ -80,6 +80,7 @@ describe('admin API', () => {
       assert.equal(res.body.reviewsRequired, 1);
       assert.equal(res.body.qaSampleRate, 0);
       assert.equal(res.body.paused, false);
+      assert.equal(res.body.version, 1);
       assert.equal(res.body.autoApproveAbove, null);
       assert.equal(res.body.escalateTo, null);
       assert.equal(res.body.outputSchema, null);

@@ -98,7 +98,7 @@ export class QueueRepository {
           `INSERT INTO queues (slug, name) VALUES ($1, $2) RETURNING id`,
           [slug, settings.name],
         );
-        await applySettings(tx, created!.id, { ...settings, name: undefined });
+        await applySettings(tx, created!.id, { ...settings, name: undefined }, false);
         const queue = await findByIdIn(tx, created!.id);
         await appendAuditEvent(tx, {
           actor,
@@ -175,7 +175,8 @@ async function findByIdIn(tx: Sql, id: string): Promise<Queue> {
   return toQueue(row!);
 }
 
-async function applySettings(tx: Sql, id: string, settings: QueueSettings): Promise<void> {
+/** Writes the given settings; `newVersion` is false while creating (the new row already is version 1). */
+async function applySettings(tx: Sql, id: string, settings: QueueSettings, newVersion = true): Promise<void> {
   const sets: string[] = [];
   const params: unknown[] = [id];
   for (const [key, value] of Object.entries(settings) as [keyof QueueSettings, unknown][]) {
@@ -199,7 +200,7 @@ async function applySettings(tx: Sql, id: string, settings: QueueSettings): Prom
   }
   if (sets.length === 0) return;
   await tx.query(
-    `UPDATE queues SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`,
+    `UPDATE queues SET ${sets.join(', ')}, version = version + ${newVersion ? 1 : 0}, updated_at = now() WHERE id = $1`,
     params,
   );
 }
