@@ -56,3 +56,9 @@ export class EscalateDto extends EscalationBodyDto {
   @Length(16, 128)
   token!: string;
 }
+
+export class RequeueDto {
+  @ApiProperty({ description: 'Slug of the queue the item goes back to' })
+  @Matches(SLUG_PATTERN, { message: 'queue must be a queue slug' })
+  queue!: string;
+}

@@ -343,6 +343,38 @@ export class ClaimRepository {
   }
 }
 
+/** Puts an item an admin took over (status `escalated`) back to pending in `queueId`. */
+export async function requeueEscalated(
+  db: Database,
+  itemId: string,
+  queueId: string,
+  actor: Actor,
+): Promise<ClaimedItem> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.query<{ status: string; queue_id: string }>(
+      `SELECT status, queue_id FROM items WHERE id = $1 FOR UPDATE`,
+      [itemId],
+    );
+    if (!row) throw DomainError.notFound('Item');
+    if (row.status !== 'escalated') {
+      throw new DomainError('CONFLICT', `Only escalated items can be requeued; this one is ${row.status}`);
+    }
+    await tx.query(
+      `UPDATE items SET status = 'pending', queue_id = $2, version = version + 1, updated_at = now() WHERE id = $1`,
+      [itemId, queueId],
+    );
+    await appendAuditEvent(tx, {
+      actor,
+      action: 'item.requeued',
+      subjectType: 'item',
+      subjectId: itemId,
+      queueId,
+      data: { fromQueueId: row.queue_id, toQueueId: queueId },
+    });
+    return claimedItem(tx, itemId);
+  });
+}
+
 interface DecisionRow {
   id: string;
   item_id: string;

@@ -1,4 +1,5 @@
-import { canSeeQueue, hasRole, type UserPrincipal } from '@arbiter/auth';
+import { actorOf, canSeeQueue, hasRole, type UserPrincipal } from '@arbiter/auth';
+import { Database } from '@arbiter/database';
 import { canonicalJson, DecisionBodyDto, DomainError } from '@arbiter/contracts';
 import { LeaseTimer, ReviewDispatcher, ReviewJobReader } from '@arbiter/dispatch';
 import { DomainEvents } from '@arbiter/events';
@@ -8,7 +9,13 @@ import { Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import fastJsonPatch from 'fast-json-patch';
 import { createHash, randomBytes } from 'node:crypto';
-import { type Claim, type ClaimedItem, ClaimRepository, type Reviewer } from './claim.repository.js';
+import {
+  type Claim,
+  type ClaimedItem,
+  ClaimRepository,
+  requeueEscalated,
+  type Reviewer,
+} from './claim.repository.js';
 import { type QueueStats, QueueStatsRepository } from './queue-stats.repository.js';
 
 export const MAX_LIVE_CLAIMS = 10;
@@ -38,6 +45,7 @@ export class ReviewService {
     private readonly stats: QueueStatsRepository,
     private readonly events: DomainEvents,
     private readonly leases: LeaseTimer,
+    private readonly db: Database,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
@@ -214,6 +222,16 @@ export class ReviewService {
     if (!hasRole(principal, 'reviewer') || !principal.queueIds.has(claim.queueId)) {
       throw DomainError.forbidden('You do not review the queue of this claim');
     }
+  }
+
+  /** An admin puts an escalated item back in line, in `slug` (its own queue or another). */
+  async requeue(principal: UserPrincipal, itemId: string, slug: string): Promise<ItemView> {
+    const queue = await this.queueRepository.findBySlug(slug);
+    if (!queue) throw DomainError.validation([{ path: 'queue', message: `unknown queue "${slug}"` }]);
+    const item = await requeueEscalated(this.db, itemId, queue.id, actorOf(principal));
+    await this.backInLine(item);
+    const { queueId: _queueId, ...view } = (await this.items.findView(itemId))!;
+    return view;
   }
 
   private async buildDecision(item: ClaimedItem, body: DecisionBodyDto, requestHash: string) {

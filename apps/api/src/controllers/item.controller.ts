@@ -1,5 +1,12 @@
-import { Allow, CurrentPrincipal, type Principal, type ServicePrincipal } from '@arbiter/auth';
-import { SubmitBatchDto, SubmitItemDto } from '@arbiter/contracts';
+import {
+  Allow,
+  CurrentPrincipal,
+  type Principal,
+  type ServicePrincipal,
+  type UserPrincipal,
+} from '@arbiter/auth';
+import { RequeueDto, SubmitBatchDto, SubmitItemDto } from '@arbiter/contracts';
+import { ReviewService } from '@arbiter/review';
 import { type BatchResult, IngestService, type ItemView } from '@arbiter/ingest';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -9,7 +16,10 @@ import { IdPipe } from './id.pipe.js';
 @ApiTags('items')
 @Controller('api/v1')
 export class ItemController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly reviews: ReviewService,
+  ) {}
 
   @Post('queues/:slug/items')
   @Allow('service')
@@ -43,6 +53,18 @@ export class ItemController {
     @Headers('idempotency-key') key: string | undefined,
   ): Promise<BatchResult> {
     return this.ingest.submitBatch(principal, slug, dto, key);
+  }
+
+  @Post('items/:id/requeue')
+  @Allow('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Put an escalated item back as pending, in the given queue' })
+  requeue(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @Param('id', IdPipe) id: string,
+    @Body() dto: RequeueDto,
+  ): Promise<ItemView> {
+    return this.reviews.requeue(principal, id, dto.queue);
   }
 
   @Get('items/:id')

@@ -1,0 +1,758 @@
+/**
+ * Review benchmark (`npm run bench:review`): how many decisions per second reviewers get through the socket.io
+ * namespace /review (claim:next → claim:decide), how long a queue:stats push takes to reach every subscriber
+ * after a submit, and, in the same run, what a bare socket.io server manages for plain ack round trips.
+ * Prints figures and asserts nothing about time; exits non-zero only when the run itself broke (a server
+ * died, most calls failed, or the decisions in Postgres do not match the acknowledged ones).
+ *
+ * Environment: BENCH_DURATION_S (15), BENCH_REVIEWERS (50 sockets, one user each), BENCH_SUBSCRIBERS (200
+ * sockets, spread over the reviewer users), BENCH_ITEMS (20000, pre-filled), BENCH_PROBES (30),
+ * BENCH_PROBE_GAP_MS (400), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
+ * (e.g. DB_POOL_SIZE) reaches the API process.
+ */
+import { dropDatabase, withDatabaseName } from '@arbiter/database';
+import { createRedis, deleteKeysWithPrefix } from '@arbiter/redis';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { io, type Socket } from 'socket.io-client';
+import { ApiClient } from '../test/support/api-client.js';
+import { ReviewClient } from '../test/support/review-client.js';
+import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
+import { Child, freePort } from './support/processes.js';
+import { percentile, round } from './support/stats.js';
+
+const num = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+};
+
+const DURATION_S = num('BENCH_DURATION_S', 15);
+const REVIEWERS = Math.round(num('BENCH_REVIEWERS', 50));
+const SUBSCRIBERS = Math.round(num('BENCH_SUBSCRIBERS', 200));
+const ITEMS = Math.round(num('BENCH_ITEMS', 20_000));
+const PROBES = Math.round(num('BENCH_PROBES', 30));
+const PROBE_GAP_MS = num('BENCH_PROBE_GAP_MS', 400);
+const BATCH = 500;
+const BASE_DB_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const here = dirname(fileURLToPath(import.meta.url)); // <dist>/bench
+const distRoot = join(here, '..');
+const API_MAIN = join(distRoot, 'apps/api/src/main.js');
+const MIGRATE = join(distRoot, 'scripts/migrate.js');
+const BARE_SOCKETIO = join(here, 'support/review-bare-socketio-server.js');
+
+function repoRoot(): string {
+  for (let dir = distRoot; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+const RESULTS_DIR = join(repoRoot(), 'bench', 'results');
+
+class BrokenRun extends Error {}
+const log = (message: string) => console.log(message);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Summary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+function summarise(samples: number[]): Summary {
+  const sorted = Float64Array.from(samples).sort();
+  const sum = samples.reduce((a, b) => a + b, 0);
+  return {
+    count: samples.length,
+    p50: round(percentile(sorted, 50), 2),
+    p90: round(percentile(sorted, 90), 2),
+    p99: round(percentile(sorted, 99), 2),
+    max: round(sorted.length ? sorted[sorted.length - 1]! : NaN, 2),
+    mean: round(samples.length ? sum / samples.length : NaN, 2),
+  };
+}
+
+/** Error codes of failed acknowledgements (and timeouts), counted. */
+class Errors {
+  readonly codes: Record<string, number> = {};
+  total = 0;
+  add(code: string): void {
+    this.total++;
+    this.codes[code] = (this.codes[code] ?? 0) + 1;
+  }
+}
+
+interface TimedAck<T> {
+  ms: number;
+  answer?: T;
+  error?: string;
+}
+
+/** One acknowledged call, timed; `{error}` answers and timeouts come back as `error`. */
+async function timedCall<T extends { error?: { code?: string } }>(
+  client: ReviewClient,
+  event: string,
+  payload: unknown,
+): Promise<TimedAck<T>> {
+  const t0 = performance.now();
+  try {
+    const answer = await client.call<T>(event, payload);
+    const ms = performance.now() - t0;
+    if (answer && typeof answer === 'object' && 'error' in answer && answer.error)
+      return { ms, error: answer.error.code ?? 'UNKNOWN' };
+    return { ms, answer };
+  } catch (error) {
+    return {
+      ms: performance.now() - t0,
+      error: /timed out|timeout/i.test(String(error)) ? 'TIMEOUT' : 'FAILED',
+    };
+  }
+}
+
+async function main(): Promise<number> {
+  const suffix = randomBytes(4).toString('hex');
+  const databaseUrl = withDatabaseName(BASE_DB_URL, `arbiter_bench_${suffix}`);
+  const redisPrefix = `arbbench-${suffix}`;
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const children: Child[] = [];
+  const sockets: { close(): void }[] = [];
+  let databaseCreated = false;
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    log(`\n${signal}: stopping the load and cleaning up...`);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  log(
+    `review benchmark: ${DURATION_S}s per scenario, ${REVIEWERS} reviewer sockets, ${SUBSCRIBERS} subscribers, ` +
+      `${ITEMS} items pre-filled; node ${process.version}, ${availableParallelism()} CPU(s) ` +
+      `(${cpus()[0]?.model.trim()}), load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+  log(`database ${databaseUrl.replace(/\/\/[^@]*@/, '//')}, redis prefix ${redisPrefix}`);
+
+  try {
+    // Fresh database, schema by the project's own migration script.
+    databaseCreated = true;
+    const migrate = spawnSync(process.execPath, [MIGRATE], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
+    if (migrate.status !== 0) throw new BrokenRun(`migration failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+    // Baseline first, while nothing else runs: a bare socket.io server, ack round trips.
+    const barePort = await freePort();
+    const bare = new Child({
+      name: 'bare socket.io server',
+      script: BARE_SOCKETIO,
+      env: { PORT: String(barePort) },
+    });
+    children.push(bare);
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    await bare.waitUntilReady(`${bareUrl}/socket.io/?EIO=4&transport=polling`);
+    log(`\n[baseline] bare socket.io server, ${REVIEWERS} sockets doing ack round trips, ${DURATION_S}s...`);
+    const baseline = await runBaseline(bareUrl, () => interrupted);
+    if (bare.died) throw new BrokenRun(`${bare.describeExit()} during the run:\n${bare.output()}`);
+    await bare.stop();
+    if (baseline.acks === 0 || baseline.errors.total > baseline.acks)
+      throw new BrokenRun(`baseline: ${baseline.acks} acks, errors ${JSON.stringify(baseline.errors.codes)}`);
+    if (interrupted) throw new BrokenRun('interrupted');
+
+    // The API as its own process.
+    const apiPort = await freePort();
+    const admin = { email: 'bench-admin@bench.local', password: randomBytes(12).toString('hex') };
+    const api = new Child({
+      name: 'API',
+      script: API_MAIN,
+      nodeArgs: ['--max-semi-space-size=64'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        REDIS_PREFIX: redisPrefix,
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'warn',
+        BOOTSTRAP_ADMIN_EMAIL: admin.email,
+        BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+      },
+    });
+    children.push(api);
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await api.waitUntilReady(`${apiUrl}/health/ready`);
+    const assertAlive = () => {
+      if (api.died) throw new BrokenRun(`${api.describeExit()} during the run:\n${api.output()}`);
+    };
+    const client = new ApiClient(apiUrl);
+    const setup = await setUpTenant(client, admin, suffix, REVIEWERS);
+    log(
+      `API pid ${api.pid} on ${apiUrl}; queue ${setup.slug}, ${setup.reviewerTokens.length} reviewer users`,
+    );
+
+    // Pre-fill the queue.
+    const fillStarted = performance.now();
+    const buildBatch = batchBodyBuilder(BATCH);
+    const batches = Math.ceil(ITEMS / BATCH);
+    let accepted = 0;
+    let nextBatch = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (nextBatch < batches) {
+          const n = nextBatch++;
+          const res = await fetch(`${apiUrl}/api/v1/queues/${setup.slug}/items/batch`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': setup.key },
+            body: buildBatch(`f-${suffix}-${n}`),
+          });
+          const text = await res.text();
+          if (res.status !== 200)
+            throw new BrokenRun(`pre-fill batch: HTTP ${res.status} ${text.slice(0, 300)}`);
+          const { results } = JSON.parse(text) as { results: { id?: string }[] };
+          accepted += results.filter((r) => r.id).length;
+        }
+      }),
+    );
+    const pendingBefore = await pendingCount(databaseUrl, setup.queueId);
+    log(
+      `pre-filled ${accepted} items in ${Math.round(performance.now() - fillStarted)} ms; pending before the run: ` +
+        `${pendingBefore}`,
+    );
+    assertAlive();
+
+    // 1. Decision load: each reviewer socket loops claim:next → claim:decide {approve}.
+    const reviewers: ReviewClient[] = [];
+    for (let i = 0; i < REVIEWERS; i++) {
+      const c = await ReviewClient.connect(apiUrl, setup.reviewerTokens[i % setup.reviewerTokens.length]!);
+      sockets.push(c);
+      reviewers.push(c);
+    }
+    log(`\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${DURATION_S}s...`);
+    const decisions = await runDecisions(reviewers, setup.slug, () => interrupted);
+    assertAlive();
+    for (const r of reviewers) r.close();
+    const pendingAfter = await pendingCount(databaseUrl, setup.queueId);
+    log(
+      `  ${decisions.decided} decisions acknowledged in ${round(decisions.durationS, 2)} s; pending after: ` +
+        `${pendingAfter}; empty claim:next answers: ${decisions.empty}`,
+    );
+    if (decisions.empty > 0)
+      log(
+        `  NOTE: the queue ran dry during the run (raise BENCH_ITEMS); decisions/s is capped by the supply`,
+      );
+    if (decisions.decided === 0 || decisions.errors.total > decisions.decided)
+      throw new BrokenRun(
+        `decision load: ${decisions.decided} decisions, errors ${JSON.stringify(decisions.errors.codes)}`,
+      );
+    if (interrupted) throw new BrokenRun('interrupted');
+
+    // 2. Stats fan-out to the subscribers, in a separate phase of spaced single submits.
+    log(
+      `\n[scenario] queue:stats fan-out to ${SUBSCRIBERS} subscribers, ${PROBES} probes ${PROBE_GAP_MS} ms apart...`,
+    );
+    const fanout = await runFanout(apiUrl, setup, suffix, sockets, () => interrupted);
+    assertAlive();
+    if (interrupted) throw new BrokenRun('interrupted');
+    if (fanout.samples.length === 0) throw new BrokenRun('fan-out: no queue:stats push arrived');
+
+    // Verification: decisions rows == decisions acknowledged; no item decided twice.
+    const verification = await verify(databaseUrl, setup.queueId, decisions.decided);
+
+    // Report.
+    const decisionsPerSec = decisions.decided / decisions.durationS;
+    const nextS = summarise(decisions.nextMs);
+    const decideS = summarise(decisions.decideMs);
+    const fanS = summarise(fanout.samples);
+    const baseS = summarise(baseline.latencyMs);
+    const table: TableRow[] = [
+      {
+        metric: 'decisions/s (claim:next + claim:decide)',
+        value: `${fmt(decisionsPerSec, 1)} /s`,
+        p50: '',
+        p99: '',
+      },
+      { metric: 'claim:next ack', value: `${fmt(nextS.count)} acks`, p50: ms(nextS.p50), p99: ms(nextS.p99) },
+      {
+        metric: 'claim:decide ack',
+        value: `${fmt(decideS.count)} acks`,
+        p50: ms(decideS.p50),
+        p99: ms(decideS.p99),
+      },
+      {
+        metric: `queue:stats fan-out (${SUBSCRIBERS} subscribers)`,
+        value: `${fmt(fanS.count)} samples`,
+        p50: ms(fanS.p50),
+        p99: ms(fanS.p99),
+      },
+      {
+        metric: `baseline: bare socket.io ack (${REVIEWERS} sockets)`,
+        value: `${fmt(baseline.acks / baseline.durationS)} acks/s`,
+        p50: ms(baseS.p50),
+        p99: ms(baseS.p99),
+      },
+      {
+        metric: 'errors (API decision load)',
+        value:
+          decisions.errors.total === 0
+            ? '0'
+            : `${decisions.errors.total} ${JSON.stringify(decisions.errors.codes)}`,
+        p50: '',
+        p99: '',
+      },
+      {
+        metric: 'errors (fan-out / baseline)',
+        value: `${fanout.missing} missing pushes / ${baseline.errors.total}`,
+        p50: '',
+        p99: '',
+      },
+    ];
+    log(`\n${formatTable(table)}`);
+    log(
+      `(fan-out: from the start of the HTTP submit to the arrival of the first queue:stats push whose pending ` +
+        `count includes the item, per probe × subscriber; pushes are coalesced server-side to ≤ 4/s per queue)`,
+    );
+    log(
+      `pending before ${pendingBefore}, after ${pendingAfter}; decisions in Postgres ${verification.decisionRows}, ` +
+        `acknowledged ${decisions.decided}; items with more than one decision: ${verification.duplicateItems}`,
+    );
+    log(`  => ${verification.ok ? 'OK' : `FAILED: ${verification.problems.join('; ')}`}`);
+    log(
+      `load average now ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (other work on this machine makes the figures noisy)`,
+    );
+
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, `review-${stamp}.json`);
+    await writeFile(
+      file,
+      JSON.stringify(
+        {
+          startedAt: startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+          machine: {
+            node: process.version,
+            cpus: availableParallelism(),
+            cpuModel: cpus()[0]?.model.trim(),
+            loadAverageAtEnd: loadavg(),
+          },
+          settings: {
+            durationS: DURATION_S,
+            reviewers: REVIEWERS,
+            reviewerUsers: setup.reviewerTokens.length,
+            subscribers: SUBSCRIBERS,
+            items: ITEMS,
+            probes: PROBES,
+            probeGapMs: PROBE_GAP_MS,
+            dbPoolSize: process.env.DB_POOL_SIZE ?? '20 (default)',
+          },
+          table,
+          details: {
+            decisions: {
+              decided: decisions.decided,
+              durationS: decisions.durationS,
+              decisionsPerSec,
+              emptyClaimNext: decisions.empty,
+              errors: decisions.errors,
+              claimNextMs: nextS,
+              claimDecideMs: decideS,
+              pendingBefore,
+              pendingAfter,
+              prefilled: accepted,
+            },
+            fanout: { delayMs: fanS, probes: fanout.probes, missingPushes: fanout.missing },
+            baseline: {
+              acks: baseline.acks,
+              durationS: baseline.durationS,
+              acksPerSec: baseline.acks / baseline.durationS,
+              latencyMs: baseS,
+              errors: baseline.errors,
+            },
+          },
+          verification,
+        },
+        null,
+        2,
+      ),
+    );
+    log(`results written to ${file}`);
+    if (!verification.ok) throw new BrokenRun(`verification failed: ${verification.problems.join('; ')}`);
+    return 0;
+  } catch (error) {
+    console.error(
+      `\nBENCHMARK RUN BROKE: ${error instanceof BrokenRun ? error.message : (error as Error).stack}`,
+    );
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const s of sockets) s.close();
+    await cleanUp(children, databaseCreated ? databaseUrl : null, redisPrefix);
+  }
+}
+
+interface Tenant {
+  slug: string;
+  queueId: string;
+  key: string;
+  reviewerTokens: string[];
+}
+
+async function setUpTenant(
+  client: ApiClient,
+  admin: { email: string; password: string },
+  suffix: string,
+  reviewers: number,
+): Promise<Tenant> {
+  const expect = (res: { status: number; body: unknown }, status: number, what: string) => {
+    if (res.status !== status) throw new BrokenRun(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as Record<string, any>;
+  };
+  const token = expect(await client.post('/api/v1/auth/login', admin), 200, 'login as bootstrap admin')
+    .accessToken as string;
+  const slug = `bench-review-${suffix}`;
+  const queue = expect(
+    await client.post(
+      '/api/v1/queues',
+      { slug, name: 'Review benchmark', outputSchema: OUTPUT_SCHEMA, leaseSeconds: 300 },
+      { token },
+    ),
+    201,
+    'create queue',
+  );
+  const key = expect(
+    await client.post('/api/v1/api-keys', { service: `bench-svc-${suffix}`, queues: [slug] }, { token }),
+    201,
+    'create service key',
+  );
+  const password = randomBytes(12).toString('hex');
+  const reviewerTokens = new Array<string>(reviewers);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      while (next < reviewers) {
+        const i = next++;
+        const email = `bench-reviewer-${i}@bench.local`;
+        expect(
+          await client.post(
+            '/api/v1/users',
+            { email, password, roles: ['reviewer'], queues: [slug] },
+            { token },
+          ),
+          201,
+          `create reviewer ${i}`,
+        );
+        reviewerTokens[i] = expect(
+          await client.post('/api/v1/auth/login', { email, password }),
+          200,
+          `login ${i}`,
+        ).accessToken as string;
+      }
+    }),
+  );
+  return { slug, queueId: queue.id as string, key: key.key as string, reviewerTokens };
+}
+
+interface DecisionRun {
+  decided: number;
+  empty: number;
+  durationS: number;
+  nextMs: number[];
+  decideMs: number[];
+  errors: Errors;
+}
+
+/** Every socket loops claim:next → claim:decide until the deadline; a claim in hand is always decided. */
+async function runDecisions(
+  reviewers: ReviewClient[],
+  slug: string,
+  stopped: () => boolean,
+): Promise<DecisionRun> {
+  const run: DecisionRun = {
+    decided: 0,
+    empty: 0,
+    durationS: 0,
+    nextMs: [],
+    decideMs: [],
+    errors: new Errors(),
+  };
+  const started = performance.now();
+  const deadline = started + DURATION_S * 1000;
+  const loop = async (client: ReviewClient) => {
+    while (performance.now() < deadline && !stopped()) {
+      const claim = await timedCall<{
+        item: { id: string } | null;
+        claim?: { token: string };
+        error?: { code?: string };
+      }>(client, 'claim:next', { queue: slug });
+      run.nextMs.push(claim.ms);
+      if (claim.error) {
+        run.errors.add(`claim:next ${claim.error}`);
+        await sleep(50);
+        continue;
+      }
+      if (!claim.answer?.item || !claim.answer.claim) {
+        run.empty++;
+        await sleep(20);
+        continue;
+      }
+      const decide = await timedCall<{ decision?: unknown; error?: { code?: string } }>(
+        client,
+        'claim:decide',
+        {
+          token: claim.answer.claim.token,
+          verdict: 'approve',
+        },
+      );
+      run.decideMs.push(decide.ms);
+      if (decide.error) run.errors.add(`claim:decide ${decide.error}`);
+      else run.decided++;
+    }
+  };
+  await Promise.all(reviewers.map(loop));
+  run.durationS = (performance.now() - started) / 1000;
+  return run;
+}
+
+interface FanoutRun {
+  samples: number[];
+  missing: number;
+  probes: { expectedPending: number; received: number; p50: number; max: number }[];
+}
+
+/**
+ * Connects and subscribes the subscribers (spread over the reviewer users), then submits one item at a time,
+ * spaced so pushes are not coalesced together, and times the first push reflecting each item at every socket.
+ */
+async function runFanout(
+  apiUrl: string,
+  setup: Tenant,
+  suffix: string,
+  sockets: { close(): void }[],
+  stopped: () => boolean,
+): Promise<FanoutRun> {
+  const subscribers: ReviewClient[] = [];
+  const arrivals: { t: number; pending: number }[][] = [];
+  let pending = -1;
+  for (let i = 0; i < SUBSCRIBERS; i++) {
+    const c = await ReviewClient.connect(apiUrl, setup.reviewerTokens[i % setup.reviewerTokens.length]!);
+    sockets.push(c);
+    subscribers.push(c);
+    const mine: { t: number; pending: number }[] = [];
+    arrivals.push(mine);
+    c.socket.on('queue:stats', (stats: { pending: number }) =>
+      mine.push({ t: performance.now(), pending: stats.pending }),
+    );
+    const ack = await c.call<{ stats?: { pending: number }; error?: { code: string } }>('queue:subscribe', {
+      queue: setup.slug,
+    });
+    if (!ack.stats) throw new BrokenRun(`queue:subscribe: ${JSON.stringify(ack)}`);
+    pending = ack.stats.pending;
+  }
+  await sleep(500); // let any push still scheduled from the subscribe phase go by
+  const [prefix, suffixPart] = singleBodyParts();
+  const run: FanoutRun = { samples: [], missing: 0, probes: [] };
+  for (let p = 0; p < PROBES && !stopped(); p++) {
+    const expected = pending + p + 1;
+    const t0 = performance.now();
+    const res = await fetch(`${apiUrl}/api/v1/queues/${setup.slug}/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': setup.key },
+      body: prefix + `probe-${suffix}-${p}` + suffixPart,
+    });
+    const text = await res.text();
+    if (res.status !== 201) throw new BrokenRun(`probe submit: HTTP ${res.status} ${text.slice(0, 300)}`);
+    // Wait until every subscriber has seen it (or 5 s), then keep the spacing.
+    const waitUntil = performance.now() + 5000;
+    const seen = () => arrivals.filter((a) => a.some((x) => x.t >= t0 && x.pending >= expected)).length;
+    while (seen() < subscribers.length && performance.now() < waitUntil) await sleep(10);
+    const delays: number[] = [];
+    for (const a of arrivals) {
+      const hit = a.find((x) => x.t >= t0 && x.pending >= expected);
+      if (hit) delays.push(hit.t - t0);
+      else run.missing++;
+    }
+    run.samples.push(...delays);
+    const s = summarise(delays);
+    run.probes.push({ expectedPending: expected, received: delays.length, p50: s.p50, max: s.max });
+    for (const a of arrivals) a.length = 0;
+    await sleep(PROBE_GAP_MS);
+  }
+  for (const c of subscribers) c.close();
+  return run;
+}
+
+interface BaselineRun {
+  acks: number;
+  durationS: number;
+  latencyMs: number[];
+  errors: Errors;
+}
+
+async function runBaseline(url: string, stopped: () => boolean): Promise<BaselineRun> {
+  const clients = await Promise.all(
+    Array.from(
+      { length: REVIEWERS },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+          s.once('connect', () => resolve(s));
+          s.once('connect_error', reject);
+        }),
+    ),
+  );
+  const run: BaselineRun = { acks: 0, durationS: 0, latencyMs: [], errors: new Errors() };
+  const payload = { queue: 'bench-review-baseline' };
+  const started = performance.now();
+  const deadline = started + DURATION_S * 1000;
+  try {
+    await Promise.all(
+      clients.map(async (s) => {
+        while (performance.now() < deadline && !stopped()) {
+          const t0 = performance.now();
+          try {
+            await s.timeout(10_000).emitWithAck('ping', payload);
+            run.latencyMs.push(performance.now() - t0);
+            run.acks++;
+          } catch {
+            run.errors.add('TIMEOUT');
+          }
+        }
+      }),
+    );
+  } finally {
+    run.durationS = (performance.now() - started) / 1000;
+    for (const s of clients) s.close();
+  }
+  return run;
+}
+
+async function pendingCount(databaseUrl: string, queueId: string): Promise<number> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM items WHERE queue_id = $1 AND status = 'pending'`,
+      [queueId],
+    );
+    return rows[0]!.n;
+  } finally {
+    await db.end();
+  }
+}
+
+interface Verification {
+  ok: boolean;
+  problems: string[];
+  decisionRows: number;
+  decisionsAcknowledged: number;
+  duplicateItems: number;
+  approvedItems: number;
+  liveClaims: number;
+}
+
+async function verify(databaseUrl: string, queueId: string, acked: number): Promise<Verification> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await sleep(500); // the last acknowledgements were sent after their transactions committed; be generous
+    const one = async (sql: string) => (await db.query<{ n: number }>(sql, [queueId])).rows[0]!.n;
+    const decisionRows = await one(
+      `SELECT count(*)::int AS n FROM decisions d JOIN items i ON i.id = d.item_id WHERE i.queue_id = $1`,
+    );
+    const duplicateItems = await one(
+      `SELECT count(*)::int AS n FROM (SELECT d.item_id FROM decisions d JOIN items i ON i.id = d.item_id
+         WHERE i.queue_id = $1 GROUP BY d.item_id HAVING count(*) > 1) dup`,
+    );
+    const approvedItems = await one(
+      `SELECT count(*)::int AS n FROM items WHERE queue_id = $1 AND status = 'approved'`,
+    );
+    const liveClaims = await one(
+      `SELECT count(*)::int AS n FROM claims c JOIN items i ON i.id = c.item_id
+        WHERE i.queue_id = $1 AND c.status = 'live'`,
+    ).catch(() => -1);
+    const problems: string[] = [];
+    if (decisionRows !== acked)
+      problems.push(`${decisionRows} decisions rows for ${acked} acknowledged decisions`);
+    if (duplicateItems > 0) problems.push(`${duplicateItems} item(s) have more than one decision`);
+    if (approvedItems !== decisionRows)
+      problems.push(`${approvedItems} approved items for ${decisionRows} decisions`);
+    return {
+      ok: problems.length === 0,
+      problems,
+      decisionRows,
+      decisionsAcknowledged: acked,
+      duplicateItems,
+      approvedItems,
+      liveClaims,
+    };
+  } finally {
+    await db.end();
+  }
+}
+
+interface TableRow {
+  metric: string;
+  value: string;
+  p50: string;
+  p99: string;
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
+const ms = (n: number) => `${fmt(n, 1)} ms`;
+
+function formatTable(rows: TableRow[]): string {
+  const header = ['metric', 'value', 'p50', 'p99'];
+  const body = rows.map((r) => [r.metric, r.value, r.p50, r.p99]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+async function cleanUp(children: Child[], databaseUrl: string | null, redisPrefix: string): Promise<void> {
+  for (const child of children) {
+    await child
+      .stop()
+      .catch((error: Error) => console.error(`stopping ${child.options.name}: ${error.message}`));
+  }
+  if (databaseUrl) {
+    await dropDatabase(databaseUrl).catch((error: Error) =>
+      console.error(`could not drop the benchmark database: ${error.message}`),
+    );
+  }
+  const redis = createRedis(REDIS_URL, 'worker');
+  try {
+    const deleted = await deleteKeysWithPrefix(redis, redisPrefix);
+    log(
+      `cleaned up: child processes stopped, database dropped, ${deleted} Redis key(s) under ${redisPrefix} removed`,
+    );
+  } catch (error) {
+    console.error(`could not delete the Redis keys under ${redisPrefix}: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+process.exitCode = await main();
