@@ -1,6 +1,7 @@
 import { AppConfig } from '@arbiter/config';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -11,10 +12,15 @@ export interface AccessTokenClaims {
 /** Access tokens: HS256 only (the algorithm is pinned on verify too), with an expiry that is always checked. */
 @Injectable()
 export class TokenService {
-  constructor(private readonly config: AppConfig) {}
+  /** Made once: given a string, jsonwebtoken first tries to parse it as a public key on every call. */
+  private readonly key: KeyObject;
+
+  constructor(private readonly config: AppConfig) {
+    this.key = createSecretKey(Buffer.from(config.JWT_SECRET));
+  }
 
   issue(userId: string): string {
-    return jwt.sign({}, this.config.JWT_SECRET, {
+    return jwt.sign({}, this.key, {
       algorithm: 'HS256',
       subject: userId,
       expiresIn: this.config.JWT_TTL_SECONDS,
@@ -25,7 +31,7 @@ export class TokenService {
   /** The claims of a valid token, or null for anything else (bad signature, other algorithm, expired). */
   verify(token: string): AccessTokenClaims | null {
     try {
-      const claims = jwt.verify(token, this.config.JWT_SECRET, { algorithms: ['HS256'], issuer: 'arbiter' });
+      const claims = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: 'arbiter' });
       // jsonwebtoken accepts a token without `exp` as never expiring; ours always carry one. Subjects are
       // user ids (UUIDs): anything else would reach Postgres as an invalid uuid.
       return typeof claims === 'object' &&

@@ -43,6 +43,8 @@ function toClaim(row: ClaimRow): Claim {
 export interface Reviewer {
   id: string;
   email: string;
+  /** Role and membership, checked under the claim's lock; absent for the system giving work back. */
+  mayWork?: (queueId: string) => boolean;
 }
 
 export interface DecisionInput {
@@ -203,14 +205,14 @@ export class ClaimRepository {
     return row ? toClaim(row) : null;
   }
 
-  /** Extends a live lease held by `reviewerId`. */
+  /** Extends a live lease held by `reviewer`. */
   async heartbeat(
     token: string,
-    reviewerId: string,
+    reviewer: Reviewer,
     leaseSeconds: (queueId: string) => Promise<number>,
   ): Promise<Claim> {
     return this.db.transaction(async (tx) => {
-      const claim = await lockLive(tx, token, reviewerId);
+      const claim = await lockLive(tx, token, reviewer);
       const seconds = await leaseSeconds(claim.queueId);
       const [row] = await tx.query<ClaimRow>(
         `UPDATE claims SET expires_at = now() + make_interval(secs => $2) WHERE id = $1 RETURNING *, false AS expired_now`,
@@ -223,7 +225,7 @@ export class ClaimRepository {
   /** Ends a live claim and puts the item back to pending. */
   async release(token: string, reviewer: Reviewer): Promise<{ claim: Claim; item: ClaimedItem }> {
     return this.db.transaction(async (tx) => {
-      const claim = await lockLive(tx, token, reviewer.id);
+      const claim = await lockLive(tx, token, reviewer);
       const item = await endClaim(tx, claim, 'released', {
         type: 'user',
         id: reviewer.id,
@@ -257,7 +259,7 @@ export class ClaimRepository {
     build: (item: ClaimedItem) => Promise<DecisionInput>,
   ): Promise<{ decision: DecisionView; replayed: boolean; item: ClaimedItem }> {
     return this.db.transaction(async (tx) => {
-      const claim = await lockClaim(tx, token, reviewer.id);
+      const claim = await lockClaim(tx, token, reviewer);
       const item = await claimedItem(tx, claim.itemId);
       if (claim.status === 'decided') {
         const [existing] = await tx.query<DecisionRow>(`SELECT * FROM decisions WHERE claim_id = $1`, [
@@ -270,10 +272,24 @@ export class ClaimRepository {
       }
       assertLive(claim);
       const input = await build(item);
+      // The decision, the item's new status, the claim's end and the audit event: one statement.
       const [row] = await tx.query<DecisionRow>(
-        `INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, comment, duration_ms, claim_id, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, (extract(epoch FROM now() - $7::timestamptz) * 1000)::int, $8, $9)
-         RETURNING *`,
+        `WITH d AS (
+           INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, comment, duration_ms, claim_id, request_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, (extract(epoch FROM now() - $7::timestamptz) * 1000)::int, $8, $9)
+           RETURNING *
+         ), it AS (
+           UPDATE items SET status = $10, version = version + 1, updated_at = now() WHERE id = $1
+         ), cl AS (
+           UPDATE claims SET status = 'decided', ended_at = now() WHERE id = $8
+         ), au AS (
+           INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+           SELECT 'user', $5::text, $11, 'item.decided', 'item', $1::text, $12,
+                  jsonb_build_object('decisionId', d.id, 'claimId', $8::uuid, 'verdict', $2::text,
+                                     'patch', $4::jsonb, 'comment', $6::text)
+             FROM d
+         )
+         SELECT * FROM d`,
         [
           item.id,
           input.verdict,
@@ -284,27 +300,11 @@ export class ClaimRepository {
           claim.claimedAt,
           claim.id,
           input.requestHash,
+          STATUS_OF[input.verdict],
+          reviewer.email,
+          item.queueId,
         ],
       );
-      await tx.query(
-        `UPDATE items SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`,
-        [item.id, STATUS_OF[input.verdict]],
-      );
-      await tx.query(`UPDATE claims SET status = 'decided', ended_at = now() WHERE id = $1`, [claim.id]);
-      await appendAuditEvent(tx, {
-        actor: { type: 'user', id: reviewer.id, name: reviewer.email },
-        action: 'item.decided',
-        subjectType: 'item',
-        subjectId: item.id,
-        queueId: item.queueId,
-        data: {
-          decisionId: row!.id,
-          claimId: claim.id,
-          verdict: input.verdict,
-          patch: input.patch,
-          comment: input.comment,
-        },
-      });
       return { decision: toDecision(row!), replayed: false, item };
     });
   }
@@ -320,7 +320,7 @@ export class ClaimRepository {
     targetQueueId: (queueId: string) => Promise<string | null>,
   ): Promise<{ item: ClaimedItem; movedTo: string | null }> {
     return this.db.transaction(async (tx) => {
-      const claim = await lockLive(tx, token, reviewer.id);
+      const claim = await lockLive(tx, token, reviewer);
       const item = await claimedItem(tx, claim.itemId);
       const target = await targetQueueId(item.queueId);
       await tx.query(`UPDATE claims SET status = 'escalated', ended_at = now() WHERE id = $1`, [claim.id]);
@@ -405,14 +405,17 @@ function toDecision(row: DecisionRow): DecisionView {
 async function lockClaim(
   tx: Sql,
   token: string,
-  reviewerId: string,
+  reviewer: Reviewer,
 ): Promise<Claim & { expiredNow: boolean }> {
   const [row] = await tx.query<ClaimRow>(
     `SELECT *, (status = 'live' AND expires_at <= now()) AS expired_now FROM claims WHERE token = $1 FOR UPDATE`,
     [token],
   );
   if (!row) throw DomainError.notFound('Claim');
-  if (row.reviewer_id !== reviewerId)
+  if (reviewer.mayWork && !reviewer.mayWork(row.queue_id)) {
+    throw DomainError.forbidden('You do not review the queue of this claim');
+  }
+  if (row.reviewer_id !== reviewer.id)
     throw new DomainError('NOT_CLAIM_HOLDER', 'This claim belongs to someone else');
   return { ...toClaim(row), expiredNow: row.expired_now };
 }
@@ -426,8 +429,8 @@ function assertLive(claim: Claim & { expiredNow: boolean }): void {
   }
 }
 
-async function lockLive(tx: Sql, token: string, reviewerId: string): Promise<Claim> {
-  const claim = await lockClaim(tx, token, reviewerId);
+async function lockLive(tx: Sql, token: string, reviewer: Reviewer): Promise<Claim> {
+  const claim = await lockClaim(tx, token, reviewer);
   if (claim.status === 'decided') throw new DomainError('ALREADY_DECIDED', 'This claim was already decided');
   assertLive(claim);
   return claim;

@@ -116,8 +116,7 @@ export class ReviewService {
   }
 
   async heartbeat(principal: UserPrincipal, token: string): Promise<{ claim: ClaimGrant }> {
-    await this.assertMayWork(principal, token);
-    const claim = await this.claims.heartbeat(token, principal.id, async (queueId) => {
+    const claim = await this.claims.heartbeat(token, workerOf(principal), async (queueId) => {
       const queue = await this.queueRepository.findById(queueId);
       return queue?.leaseSeconds ?? 300;
     });
@@ -126,8 +125,7 @@ export class ReviewService {
   }
 
   async release(principal: UserPrincipal, token: string): Promise<{ ok: true }> {
-    await this.assertMayWork(principal, token);
-    const { item } = await this.claims.release(token, reviewerOf(principal));
+    const { item } = await this.claims.release(token, workerOf(principal));
     await this.backInLine(item);
     return { ok: true };
   }
@@ -169,7 +167,6 @@ export class ReviewService {
     token: string,
     body: DecisionBodyDto,
   ): Promise<{ decision: DecisionView; replayed: boolean }> {
-    await this.assertMayWork(principal, token);
     const requestHash = createHash('sha256')
       .update(
         canonicalJson({ verdict: body.verdict, output: body.output ?? null, comment: body.comment ?? null }),
@@ -177,7 +174,7 @@ export class ReviewService {
       .digest('hex');
     const { decision, replayed, item } = await this.claims.decide(
       token,
-      reviewerOf(principal),
+      workerOf(principal),
       requestHash,
       async (claimed) => this.buildDecision(claimed, body, requestHash),
     );
@@ -199,10 +196,9 @@ export class ReviewService {
   }
 
   async escalate(principal: UserPrincipal, token: string, comment: string): Promise<{ ok: true }> {
-    await this.assertMayWork(principal, token);
     const { item, movedTo } = await this.claims.escalate(
       token,
-      reviewerOf(principal),
+      workerOf(principal),
       comment,
       async (queueId) => {
         const queue = await this.queueRepository.findById(queueId);
@@ -213,15 +209,6 @@ export class ReviewService {
     this.events.publish({ type: 'queue.changed', queueId: item.queueId });
     if (movedTo) await this.backInLine({ ...item, queueId: movedTo });
     return { ok: true };
-  }
-
-  /** Role and membership are checked on every action, so a reviewer removed from a queue stops at once. */
-  private async assertMayWork(principal: UserPrincipal, token: string): Promise<void> {
-    const claim = await this.claims.findByToken(token);
-    if (!claim) throw DomainError.notFound('Claim');
-    if (!hasRole(principal, 'reviewer') || !principal.queueIds.has(claim.queueId)) {
-      throw DomainError.forbidden('You do not review the queue of this claim');
-    }
   }
 
   /** An admin puts an escalated item back in line, in `slug` (its own queue or another). */
@@ -269,6 +256,14 @@ export class ReviewService {
 
 function reviewerOf(principal: UserPrincipal): Reviewer {
   return { id: principal.id, email: principal.email };
+}
+
+/** A reviewer acting on a claim: role and membership are checked on every action, under the claim's lock. */
+function workerOf(principal: UserPrincipal): Reviewer {
+  return {
+    ...reviewerOf(principal),
+    mayWork: (queueId) => hasRole(principal, 'reviewer') && principal.queueIds.has(queueId),
+  };
 }
 
 function grant(claim: Claim): ClaimGrant {
