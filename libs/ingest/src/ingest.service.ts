@@ -17,7 +17,7 @@ import { ReviewDispatcher } from '@arbiter/dispatch';
 import { DomainEvents } from '@arbiter/events';
 import type { Queue } from '@arbiter/queues';
 import { QueueService } from '@arbiter/queues';
-import { Coalescer, Metrics } from '@arbiter/runtime';
+import { Coalescer, KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { ItemStatus, ItemView, NewItem } from './item.js';
@@ -49,8 +49,10 @@ export class IngestService {
     async (items) => (await this.items.insertMany(items)).inserted,
   );
 
-  /** Queues with a `queue.changed` about to be told; submits in between ride on the same event. */
-  private readonly changedSoon = new Set<string>();
+  /** At most ten `queue.changed` events a second per queue: receivers coalesce to four pushes a second anyway. */
+  private readonly changed = new KeyedThrottle(100, (queueId) =>
+    this.events.publish({ type: 'queue.changed', queueId }),
+  );
 
   constructor(
     private readonly items: ItemRepository,
@@ -77,7 +79,7 @@ export class IngestService {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
       if (item.status === 'pending') {
         await this.dispatcher.enqueue([item]);
-        this.queueChanged(queue.id);
+        this.changed.touch(queue.id);
         return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
       }
       return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
@@ -170,7 +172,7 @@ export class IngestService {
     for (const { index, item } of fresh) results[index] = { index, id: item.id, status: item.status };
     const pending = fresh.map((p) => p.item).filter((i) => i.status === 'pending');
     await this.dispatcher.enqueue(pending);
-    if (pending.length > 0) this.queueChanged(queue.id);
+    if (pending.length > 0) this.changed.touch(queue.id);
     return { results };
   }
 
@@ -228,16 +230,6 @@ export class IngestService {
         (item.idempotencyKey ? found.find((f) => f.idempotencyKey === item.idempotencyKey) : undefined) ??
         found.find((f) => f.queueId === queue.id && f.externalId === item.externalId),
     );
-  }
-
-  /** At most ten events a second per queue: receivers coalesce to four pushes a second anyway. */
-  private queueChanged(queueId: string): void {
-    if (this.changedSoon.has(queueId)) return;
-    this.changedSoon.add(queueId);
-    setTimeout(() => {
-      this.changedSoon.delete(queueId);
-      this.events.publish({ type: 'queue.changed', queueId });
-    }, 100).unref();
   }
 
   private async openQueueFor(principal: ServicePrincipal, slug: string): Promise<Queue> {

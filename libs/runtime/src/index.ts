@@ -3,3 +3,4 @@ export * from './preflight.js';
 export * from './shutdown.js';
 export * from './metrics.js';
 export * from './coalescer.js';
+export * from './keyed-throttle.js';

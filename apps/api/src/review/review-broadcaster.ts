@@ -2,6 +2,7 @@ import { AuthService, canSeeQueue } from '@arbiter/auth';
 import { AppConfig } from '@arbiter/config';
 import { type DomainEvent, eventsChannel } from '@arbiter/events';
 import { createRedis } from '@arbiter/redis';
+import { KeyedThrottle } from '@arbiter/runtime';
 import { ReviewService } from '@arbiter/review';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -18,7 +19,7 @@ const STATS_EVERY_MS = 250;
 export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReviewBroadcaster.name);
   private subscriber: Redis | undefined;
-  private readonly pendingStats = new Map<string, NodeJS.Timeout>();
+  private readonly stats = new KeyedThrottle(STATS_EVERY_MS, (queueId) => this.pushStats(queueId));
 
   constructor(
     private readonly gateway: ReviewGateway,
@@ -41,7 +42,7 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
   }
 
   onApplicationShutdown(): void {
-    for (const timer of this.pendingStats.values()) clearTimeout(timer);
+    this.stats.clear();
     this.subscriber?.disconnect();
   }
 
@@ -52,7 +53,7 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
   private handle(event: DomainEvent): void {
     switch (event.type) {
       case 'queue.changed':
-        this.scheduleStats(event.queueId);
+        this.stats.touch(event.queueId);
         return;
       case 'item.decided':
         this.local
@@ -75,18 +76,13 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private scheduleStats(queueId: string): void {
-    if (this.pendingStats.has(queueId)) return;
-    const timer = setTimeout(() => {
-      this.pendingStats.delete(queueId);
-      void this.reviews
-        .statsOf(queueId)
-        .then((stats) => stats && this.local.to(queueRoom(queueId)).emit('queue:stats', stats))
-        .catch((error: unknown) =>
-          this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`),
-        );
-    }, STATS_EVERY_MS);
-    this.pendingStats.set(queueId, timer);
+  private pushStats(queueId: string): void {
+    void this.reviews
+      .statsOf(queueId)
+      .then((stats) => stats && this.local.to(queueRoom(queueId)).emit('queue:stats', stats))
+      .catch((error: unknown) =>
+        this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`),
+      );
   }
 
   /** A user's roles or queues changed: their sockets on this node leave rooms they may no longer see. */

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KeyedThrottle } from './keyed-throttle.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('KeyedThrottle', () => {
+  it('runs at once for a quiet key, then at most once per interval, ending with a trailing run', async () => {
+    const runs: [string, number][] = [];
+    const start = Date.now();
+    const throttle = new KeyedThrottle(50, (key) => runs.push([key, Date.now() - start]));
+    throttle.touch('a');
+    assert.equal(runs.length, 1, 'the first touch runs immediately');
+    for (let i = 0; i < 10; i++) throttle.touch('a');
+    throttle.touch('b');
+    assert.deepEqual(
+      runs.map(([k]) => k),
+      ['a', 'b'],
+      'other keys are independent',
+    );
+    await sleep(80);
+    assert.deepEqual(
+      runs.map(([k]) => k),
+      ['a', 'b', 'a'],
+      'touches within the interval collapse into one trailing run',
+    );
+    assert.ok(runs[2]![1] >= 45, `trailing run after the interval (${runs[2]![1]} ms)`);
+    throttle.clear();
+  });
+});
