@@ -62,6 +62,15 @@ export class QueueService {
     return queue;
   }
 
+  /** The queue by id, for reads that only need its name and settings (cached like `findCached`). */
+  async findCachedById(id: string): Promise<Queue | null> {
+    for (const { queue, expires } of this.cache.values())
+      if (queue.id === id && expires > Date.now()) return queue;
+    const queue = await this.queues.findById(id);
+    if (queue) this.cache.set(queue.slug, { queue, expires: Date.now() + CACHE_TTL_MS });
+    return queue;
+  }
+
   /** Problems of an output against the queue's schema (none when it has no schema). */
   outputProblems(queue: Queue, output: unknown, path = 'output'): ErrorDetail[] {
     if (!queue.outputSchema) return [];

@@ -166,14 +166,6 @@ export class ClaimRepository {
     });
   }
 
-  async liveCount(reviewerId: string): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM claims WHERE reviewer_id = $1 AND status = 'live'`,
-      [reviewerId],
-    );
-    return row?.n ?? 0;
-  }
-
   async liveClaimsOf(reviewerId: string): Promise<Claim[]> {
     const rows = await this.db.query<ClaimRow>(
       `SELECT *, false AS expired_now FROM claims WHERE reviewer_id = $1 AND status = 'live'`,
@@ -259,8 +251,7 @@ export class ClaimRepository {
     build: (item: ClaimedItem) => Promise<DecisionInput>,
   ): Promise<{ decision: DecisionView; replayed: boolean; item: ClaimedItem }> {
     return this.db.transaction(async (tx) => {
-      const claim = await lockClaim(tx, token, reviewer);
-      const item = await claimedItem(tx, claim.itemId);
+      const { claim, item } = await lockClaimAndItem(tx, token, reviewer);
       if (claim.status === 'decided') {
         const [existing] = await tx.query<DecisionRow>(`SELECT * FROM decisions WHERE claim_id = $1`, [
           claim.id,
@@ -427,6 +418,39 @@ function assertLive(claim: Claim & { expiredNow: boolean }): void {
       `This claim is no longer live (${claim.expiredNow ? 'expired' : claim.status})`,
     );
   }
+}
+
+/** The claim and its item, both locked, in one round trip. */
+async function lockClaimAndItem(
+  tx: Sql,
+  token: string,
+  reviewer: Reviewer,
+): Promise<{ claim: Claim & { expiredNow: boolean }; item: ClaimedItem }> {
+  const [row] = await tx.query<
+    ClaimRow & { item_output: unknown; item_priority: number; item_queue_id: string }
+  >(
+    `SELECT c.*, (c.status = 'live' AND c.expires_at <= now()) AS expired_now,
+            i.output AS item_output, i.priority AS item_priority, i.queue_id AS item_queue_id
+       FROM claims c JOIN items i ON i.id = c.item_id
+      WHERE c.token = $1
+        FOR UPDATE OF c, i`,
+    [token],
+  );
+  if (!row) throw DomainError.notFound('Claim');
+  if (reviewer.mayWork && !reviewer.mayWork(row.queue_id)) {
+    throw DomainError.forbidden('You do not review the queue of this claim');
+  }
+  if (row.reviewer_id !== reviewer.id)
+    throw new DomainError('NOT_CLAIM_HOLDER', 'This claim belongs to someone else');
+  return {
+    claim: { ...toClaim(row), expiredNow: row.expired_now },
+    item: {
+      id: row.item_id,
+      queueId: row.item_queue_id,
+      output: row.item_output,
+      priority: row.item_priority,
+    },
+  };
 }
 
 async function lockLive(tx: Sql, token: string, reviewer: Reviewer): Promise<Claim> {

@@ -73,12 +73,6 @@ export class ReviewService {
 
   async claimNext(principal: UserPrincipal, slug: string): Promise<ClaimResult> {
     const queue = await this.workQueue(principal, slug);
-    if ((await this.claims.liveCount(principal.id)) >= MAX_LIVE_CLAIMS) {
-      throw new DomainError(
-        'CONFLICT',
-        `You hold ${MAX_LIVE_CLAIMS} live claims; decide or release one first`,
-      );
-    }
     const reviewer = reviewerOf(principal);
     const token = randomBytes(24).toString('base64url');
     let claim: Claim | null = null;
@@ -179,7 +173,7 @@ export class ReviewService {
       async (claimed) => this.buildDecision(claimed, body, requestHash),
     );
     if (!replayed) {
-      const queue = await this.queueRepository.findById(item.queueId);
+      const queue = await this.queues.findCachedById(item.queueId);
       this.metrics?.decisions.inc({ queue: queue?.slug ?? 'unknown', verdict: decision.verdict });
       this.events.publish(
         { type: 'queue.changed', queueId: item.queueId },
