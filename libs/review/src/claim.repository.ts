@@ -393,24 +393,6 @@ function toDecision(row: DecisionRow): DecisionView {
   };
 }
 
-async function lockClaim(
-  tx: Sql,
-  token: string,
-  reviewer: Reviewer,
-): Promise<Claim & { expiredNow: boolean }> {
-  const [row] = await tx.query<ClaimRow>(
-    `SELECT *, (status = 'live' AND expires_at <= now()) AS expired_now FROM claims WHERE token = $1 FOR UPDATE`,
-    [token],
-  );
-  if (!row) throw DomainError.notFound('Claim');
-  if (reviewer.mayWork && !reviewer.mayWork(row.queue_id)) {
-    throw DomainError.forbidden('You do not review the queue of this claim');
-  }
-  if (row.reviewer_id !== reviewer.id)
-    throw new DomainError('NOT_CLAIM_HOLDER', 'This claim belongs to someone else');
-  return { ...toClaim(row), expiredNow: row.expired_now };
-}
-
 function assertLive(claim: Claim & { expiredNow: boolean }): void {
   if (claim.status !== 'live' || claim.expiredNow) {
     throw new DomainError(
@@ -454,7 +436,7 @@ async function lockClaimAndItem(
 }
 
 async function lockLive(tx: Sql, token: string, reviewer: Reviewer): Promise<Claim> {
-  const claim = await lockClaim(tx, token, reviewer);
+  const { claim } = await lockClaimAndItem(tx, token, reviewer);
   if (claim.status === 'decided') throw new DomainError('ALREADY_DECIDED', 'This claim was already decided');
   assertLive(claim);
   return claim;
