@@ -86,11 +86,6 @@ export class QueueRepository {
     return rows.map(toQueue);
   }
 
-  async listIds(): Promise<string[]> {
-    const rows = await this.db.query<{ id: string }>(`SELECT id FROM queues ORDER BY slug`);
-    return rows.map((r) => r.id);
-  }
-
   async create(slug: string, settings: QueueSettings, actor: Actor): Promise<Queue> {
     try {
       return await this.db.transaction(async (tx) => {

@@ -182,21 +182,6 @@ export class ClaimRepository {
     return rows.map((r) => r.id);
   }
 
-  async findByToken(token: string): Promise<Claim | null> {
-    const [row] = await this.db.query<ClaimRow>(
-      `SELECT *, false AS expired_now FROM claims WHERE token = $1`,
-      [token],
-    );
-    return row ? toClaim(row) : null;
-  }
-
-  async findById(id: string): Promise<Claim | null> {
-    const [row] = await this.db.query<ClaimRow>(`SELECT *, false AS expired_now FROM claims WHERE id = $1`, [
-      id,
-    ]);
-    return row ? toClaim(row) : null;
-  }
-
   /** Extends a live lease held by `reviewer`. */
   async heartbeat(
     token: string,

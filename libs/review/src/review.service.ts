@@ -111,7 +111,7 @@ export class ReviewService {
 
   async heartbeat(principal: UserPrincipal, token: string): Promise<{ claim: ClaimGrant }> {
     const claim = await this.claims.heartbeat(token, workerOf(principal), async (queueId) => {
-      const queue = await this.queueRepository.findById(queueId);
+      const queue = await this.queues.findCachedById(queueId);
       return queue?.leaseSeconds ?? 300;
     });
     this.leases.schedule(claim.id, claim.expiresAt);
@@ -195,7 +195,7 @@ export class ReviewService {
       workerOf(principal),
       comment,
       async (queueId) => {
-        const queue = await this.queueRepository.findById(queueId);
+        const queue = await this.queues.findCachedById(queueId);
         if (!queue?.escalateTo) return null;
         return (await this.queueRepository.findBySlug(queue.escalateTo))?.id ?? null;
       },
@@ -232,7 +232,7 @@ export class ReviewService {
       case 'correct': {
         if (!hasOutput)
           throw DomainError.validation([{ path: 'output', message: 'output is required to correct' }]);
-        const queue = await this.queueRepository.findById(item.queueId);
+        const queue = await this.queues.findCachedById(item.queueId);
         const problems = queue ? this.queues.outputProblems(queue, body.output) : [];
         if (problems.length > 0)
           throw DomainError.validation(problems, 'output does not match the queue outputSchema');
