@@ -77,93 +77,33 @@ export class ClaimRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Claims an item if it is still pending; null when someone else got it first (a stale job). A reviewer
-   * at `maxLive` live claims is refused.
+   * Claims `itemId` if it is still pending, or with `itemId` null the next pending item of the queue in
+   * priority order (the Postgres path for when Redis is empty or away). Null when there is nothing to
+   * claim (another reviewer got it first). A reviewer at `maxLive` live claims is refused.
    */
-  claimPending(
-    itemId: string,
+  async claim(
     queueId: string,
+    itemId: string | null,
     reviewer: Reviewer,
     token: string,
     leaseSeconds: number,
     maxLive: number,
-  ) {
-    return this.claimWhere(`i.id = $6 AND i.queue_id = $1 AND i.status = 'pending'`, {
-      queueId,
-      reviewer,
-      token,
-      leaseSeconds,
-      maxLive,
-      itemId,
-    });
-  }
-
-  /** The Postgres path to the next item, for when Redis is empty or away: same order, row locks, no waiting. */
-  claimNextFromPostgres(
-    queueId: string,
-    reviewer: Reviewer,
-    token: string,
-    leaseSeconds: number,
-    maxLive: number,
-  ) {
-    return this.claimWhere(
-      `i.id = (SELECT id FROM items WHERE queue_id = $1 AND status = 'pending' AND $6::uuid IS NULL
-                ORDER BY priority DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)`,
-      { queueId, reviewer, token, leaseSeconds, maxLive, itemId: null },
-    );
-  }
-
-  private claimWhere(
-    where: string,
-    claim: {
-      queueId: string;
-      reviewer: Reviewer;
-      token: string;
-      leaseSeconds: number;
-      maxLive: number;
-      itemId: string | null;
-    },
   ): Promise<Claim | null> {
-    return this.db.transaction(async (tx) => {
-      // One reviewer's concurrent claims queue up here, so the count below cannot be outrun.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('claims:' || $1))`, [claim.reviewer.id]);
-      const [live] = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM claims WHERE reviewer_id = $1 AND status = 'live'`,
-        [claim.reviewer.id],
+    try {
+      const [row] = await this.db.query<ClaimRow>(
+        `SELECT *, false AS expired_now FROM claim_item($1, $2, $3, $4, $5, $6, $7)`,
+        [queueId, itemId, reviewer.id, reviewer.email, token, leaseSeconds, maxLive],
       );
-      if ((live?.n ?? 0) >= claim.maxLive) {
-        throw new DomainError(
-          'CONFLICT',
-          `You hold ${claim.maxLive} live claims; decide or release one first`,
-        );
+      return row ? toClaim(row) : null;
+    } catch (error) {
+      if (
+        (error as { hint?: string; driverError?: { hint?: string } }).driverError?.hint ===
+        'arbiter:claim_limit'
+      ) {
+        throw new DomainError('CONFLICT', `You hold ${maxLive} live claims; decide or release one first`);
       }
-      const rows = await tx.query<ClaimRow>(
-        `WITH it AS (
-           UPDATE items i SET status = 'claimed', version = version + 1, updated_at = now()
-            WHERE ${where}
-            RETURNING i.id, i.queue_id
-         ), cl AS (
-           INSERT INTO claims (token, item_id, queue_id, reviewer_id, expires_at)
-           SELECT $3, it.id, it.queue_id, $2, now() + make_interval(secs => $4) FROM it
-           RETURNING *
-         ), au AS (
-           INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
-           SELECT 'user', $2::text, $5, 'item.claimed', 'item', cl.item_id::text, cl.queue_id,
-                  jsonb_build_object('claimId', cl.id, 'expiresAt', cl.expires_at)
-             FROM cl
-         )
-         SELECT *, false AS expired_now FROM cl`,
-        [
-          claim.queueId,
-          claim.reviewer.id,
-          claim.token,
-          claim.leaseSeconds,
-          claim.reviewer.email,
-          claim.itemId,
-        ],
-      );
-      return rows[0] ? toClaim(rows[0]) : null;
-    });
+      throw error;
+    }
   }
 
   async liveClaimsOf(reviewerId: string): Promise<Claim[]> {

@@ -80,9 +80,9 @@ export class ReviewService {
       const job = await this.reader.takeNext(queue.id);
       if (!job) break;
       try {
-        claim = await this.claims.claimPending(
-          job.itemId,
+        claim = await this.claims.claim(
           queue.id,
+          job.itemId,
           reviewer,
           token,
           queue.leaseSeconds,
@@ -94,13 +94,7 @@ export class ReviewService {
       }
       await job.done();
     }
-    claim ??= await this.claims.claimNextFromPostgres(
-      queue.id,
-      reviewer,
-      token,
-      queue.leaseSeconds,
-      MAX_LIVE_CLAIMS,
-    );
+    claim ??= await this.claims.claim(queue.id, null, reviewer, token, queue.leaseSeconds, MAX_LIVE_CLAIMS);
     if (!claim) return { item: null };
     this.leases.schedule(claim.id, claim.expiresAt);
     this.events.publish({ type: 'queue.changed', queueId: queue.id });
