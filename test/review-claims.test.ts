@@ -620,6 +620,7 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
 
     const eleventh = await socket.call('claim:next', { queue: slug });
     assert.ok(eleventh.error, `the 11th claim is refused: ${JSON.stringify(eleventh)}`);
+    assert.equal(eleventh.error.code, 'CONFLICT');
     assert.equal(eleventh.item, undefined);
     const counts = await db.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM items WHERE id = ANY($1::uuid[]) GROUP BY status ORDER BY status`,
@@ -654,6 +655,10 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
     assert.equal(granted, 10, `${granted} claims granted at once`);
     assert.equal(live.rows[0]!.n, 10, `${live.rows[0]!.n} live claims in the database`);
     assert.equal(acks.filter((a) => a.error).length, 20 - granted);
+    assert.ok(
+      acks.every((a) => !a.error || a.error.code === 'CONFLICT'),
+      JSON.stringify(acks.filter((a) => a.error)),
+    );
   });
 
   it('the HTTP mirrors answer like the acknowledgements', async () => {
