@@ -175,54 +175,41 @@ export class ClaimRepository {
     requestHash: string,
     build: (item: ClaimedItem) => Promise<DecisionInput>,
   ): Promise<{ decision: DecisionView; replayed: boolean; item: ClaimedItem }> {
-    return this.db.transaction(async (tx) => {
-      const { claim, item } = await lockClaimAndItem(tx, token, reviewer);
-      if (claim.status === 'decided') {
-        const [existing] = await tx.query<DecisionRow>(`SELECT * FROM decisions WHERE claim_id = $1`, [
-          claim.id,
-        ]);
-        if (existing && existing.request_hash === requestHash) {
-          return { decision: toDecision(existing), replayed: true, item };
-        }
-        throw new DomainError('ALREADY_DECIDED', 'This claim was already decided differently');
-      }
+    // Read first (holder, item) to build the decision outside any lock; decide_claim checks again under it.
+    const { claim, item } = await claimAndItem(this.db, token, reviewer, false);
+    let input: DecisionInput | null = null;
+    if (claim.status !== 'decided') {
       assertLive(claim);
-      const input = await build(item);
-      // The decision, the item's new status, the claim's end and the audit event: one statement.
-      const [row] = await tx.query<DecisionRow>(
-        `WITH d AS (
-           INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, comment, duration_ms, claim_id, request_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, (extract(epoch FROM now() - $7::timestamptz) * 1000)::int, $8, $9)
-           RETURNING *
-         ), it AS (
-           UPDATE items SET status = $10, version = version + 1, updated_at = now() WHERE id = $1
-         ), cl AS (
-           UPDATE claims SET status = 'decided', ended_at = now() WHERE id = $8
-         ), au AS (
-           INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
-           SELECT 'user', $5::text, $11, 'item.decided', 'item', $1::text, $12,
-                  jsonb_build_object('decisionId', d.id, 'claimId', $8::uuid, 'verdict', $2::text,
-                                     'patch', $4::jsonb, 'comment', $6::text)
-             FROM d
-         )
-         SELECT * FROM d`,
+      input = await build(item);
+    }
+    try {
+      const [row] = await this.db.query<{ result: { replayed: boolean; decision: DecisionJson } }>(
+        `SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9) AS result`,
         [
-          item.id,
-          input.verdict,
-          input.output === null ? null : JSON.stringify(input.output),
-          input.patch === null ? null : JSON.stringify(input.patch),
+          token,
           reviewer.id,
-          input.comment,
-          claim.claimedAt,
-          claim.id,
-          input.requestHash,
-          STATUS_OF[input.verdict],
           reviewer.email,
-          item.queueId,
+          requestHash,
+          input?.verdict ?? null,
+          input?.output == null ? null : JSON.stringify(input.output),
+          input?.patch == null ? null : JSON.stringify(input.patch),
+          input?.comment ?? null,
+          input ? STATUS_OF[input.verdict] : null,
         ],
       );
-      return { decision: toDecision(row!), replayed: false, item };
-    });
+      return { decision: decisionFromJson(row!.result.decision), replayed: row!.result.replayed, item };
+    } catch (error) {
+      switch ((error as { driverError?: { hint?: string } }).driverError?.hint) {
+        case 'arbiter:already_decided':
+          throw new DomainError('ALREADY_DECIDED', 'This claim was already decided differently');
+        case 'arbiter:claim_expired':
+          throw new DomainError('CLAIM_EXPIRED', 'This claim is no longer live');
+        case 'arbiter:not_holder':
+          throw new DomainError('NOT_CLAIM_HOLDER', 'This claim belongs to someone else');
+        default:
+          throw error;
+      }
+    }
   }
 
   /**
@@ -291,7 +278,8 @@ export async function requeueEscalated(
   });
 }
 
-interface DecisionRow {
+/** A decisions row as `to_jsonb` gives it. */
+interface DecisionJson {
   id: string;
   item_id: string;
   verdict: DecisionView['verdict'];
@@ -299,12 +287,11 @@ interface DecisionRow {
   patch: unknown[] | null;
   reviewer_id: string | null;
   comment: string | null;
-  decided_at: Date;
+  decided_at: string;
   duration_ms: number | null;
-  request_hash: string | null;
 }
 
-function toDecision(row: DecisionRow): DecisionView {
+function decisionFromJson(row: DecisionJson): DecisionView {
   return {
     id: row.id,
     itemId: row.item_id,
@@ -313,7 +300,7 @@ function toDecision(row: DecisionRow): DecisionView {
     patch: row.patch,
     reviewerId: row.reviewer_id,
     comment: row.comment,
-    decidedAt: row.decided_at.toISOString(),
+    decidedAt: new Date(row.decided_at).toISOString(),
     durationMs: row.duration_ms,
   };
 }
@@ -327,11 +314,12 @@ function assertLive(claim: Claim & { expiredNow: boolean }): void {
   }
 }
 
-/** The claim and its item, both locked, in one round trip. */
-async function lockClaimAndItem(
+/** The claim and its item in one round trip, both locked unless `lock` is false; holder and role checked. */
+async function claimAndItem(
   tx: Sql,
   token: string,
   reviewer: Reviewer,
+  lock = true,
 ): Promise<{ claim: Claim & { expiredNow: boolean }; item: ClaimedItem }> {
   const [row] = await tx.query<
     ClaimRow & { item_output: unknown; item_priority: number; item_queue_id: string }
@@ -340,7 +328,7 @@ async function lockClaimAndItem(
             i.output AS item_output, i.priority AS item_priority, i.queue_id AS item_queue_id
        FROM claims c JOIN items i ON i.id = c.item_id
       WHERE c.token = $1
-        FOR UPDATE OF c, i`,
+      ${lock ? 'FOR UPDATE OF c, i' : ''}`,
     [token],
   );
   if (!row) throw DomainError.notFound('Claim');
@@ -361,7 +349,7 @@ async function lockClaimAndItem(
 }
 
 async function lockLive(tx: Sql, token: string, reviewer: Reviewer): Promise<Claim> {
-  const { claim } = await lockClaimAndItem(tx, token, reviewer);
+  const { claim } = await claimAndItem(tx, token, reviewer);
   if (claim.status === 'decided') throw new DomainError('ALREADY_DECIDED', 'This claim was already decided');
   assertLive(claim);
   return claim;
