@@ -9,9 +9,9 @@
  * create the scratch database on), REDIS_URL. Anything else in the environment (e.g. DB_POOL_SIZE) reaches
  * the API process.
  */
-import { dropDatabase, withDatabaseName } from '@arbiter/database';
+import { withDatabaseName } from '@arbiter/database';
 import { reviewQueueName } from '@arbiter/dispatch';
-import { createRedis, deleteKeysWithPrefix } from '@arbiter/redis';
+import { createRedis } from '@arbiter/redis';
 import { Queue } from 'bullmq';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,7 @@ import { formatProfile, type ProfileSummary, summariseProfile } from './support/
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
 import { type LoadResult, runLoad, stopLoad } from './support/load.js';
 import { runRawInserts, type RawInsertResult } from './support/pg-insert.js';
+import { cleanUp } from './support/cleanup.js';
 import { Child, freePort } from './support/processes.js';
 import { formatTable, type Row } from './support/report.js';
 import { round } from './support/stats.js';
@@ -399,7 +400,7 @@ async function main(): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await cleanUp(children, databaseCreated ? databaseUrl : null, redisPrefix);
+    await cleanUp(REDIS_URL, children, databaseCreated ? databaseUrl : null, redisPrefix);
   }
 
   /** Runs one API scenario, with the API's CPU profile around it when asked for. */
@@ -656,30 +657,6 @@ async function countJobs(prefix: string, queueId: string): Promise<number | null
     return null;
   } finally {
     await queue.close().catch(() => undefined);
-    redis.disconnect();
-  }
-}
-
-async function cleanUp(children: Child[], databaseUrl: string | null, redisPrefix: string): Promise<void> {
-  for (const child of children) {
-    await child
-      .stop()
-      .catch((error: Error) => console.error(`stopping ${child.options.name}: ${error.message}`));
-  }
-  if (databaseUrl) {
-    await dropDatabase(databaseUrl).catch((error: Error) =>
-      console.error(`could not drop the benchmark database: ${error.message}`),
-    );
-  }
-  const redis = createRedis(REDIS_URL, 'worker');
-  try {
-    const deleted = await deleteKeysWithPrefix(redis, redisPrefix);
-    log(
-      `cleaned up: child processes stopped, database dropped, ${deleted} Redis key(s) under ${redisPrefix} removed`,
-    );
-  } catch (error) {
-    console.error(`could not delete the Redis keys under ${redisPrefix}: ${(error as Error).message}`);
-  } finally {
     redis.disconnect();
   }
 }

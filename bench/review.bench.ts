@@ -10,8 +10,7 @@
  * BENCH_PROBE_GAP_MS (400), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
  * (e.g. DB_POOL_SIZE) reaches the API process.
  */
-import { dropDatabase, withDatabaseName } from '@arbiter/database';
-import { createRedis, deleteKeysWithPrefix } from '@arbiter/redis';
+import { withDatabaseName } from '@arbiter/database';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -25,6 +24,7 @@ import { io, type Socket } from 'socket.io-client';
 import { ApiClient } from '../test/support/api-client.js';
 import { ReviewClient } from '../test/support/review-client.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
+import { cleanUp } from './support/cleanup.js';
 import { Child, freePort } from './support/processes.js';
 import { percentile, round } from './support/stats.js';
 
@@ -407,7 +407,7 @@ async function main(): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     for (const s of sockets) s.close();
-    await cleanUp(children, databaseCreated ? databaseUrl : null, redisPrefix);
+    await cleanUp(REDIS_URL, children, databaseCreated ? databaseUrl : null, redisPrefix);
   }
 }
 
@@ -729,30 +729,6 @@ function formatTable(rows: TableRow[]): string {
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
-}
-
-async function cleanUp(children: Child[], databaseUrl: string | null, redisPrefix: string): Promise<void> {
-  for (const child of children) {
-    await child
-      .stop()
-      .catch((error: Error) => console.error(`stopping ${child.options.name}: ${error.message}`));
-  }
-  if (databaseUrl) {
-    await dropDatabase(databaseUrl).catch((error: Error) =>
-      console.error(`could not drop the benchmark database: ${error.message}`),
-    );
-  }
-  const redis = createRedis(REDIS_URL, 'worker');
-  try {
-    const deleted = await deleteKeysWithPrefix(redis, redisPrefix);
-    log(
-      `cleaned up: child processes stopped, database dropped, ${deleted} Redis key(s) under ${redisPrefix} removed`,
-    );
-  } catch (error) {
-    console.error(`could not delete the Redis keys under ${redisPrefix}: ${(error as Error).message}`);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 process.exitCode = await main();
