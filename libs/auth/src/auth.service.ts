@@ -7,7 +7,7 @@ import { ApiKeyRepository } from './api-key.repository.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
 import type { Role, ServicePrincipal, UserPrincipal } from './principal.js';
 import { TokenService } from './token.service.js';
-import { UserRepository } from './user.repository.js';
+import { type AuthUser, UserRepository } from './user.repository.js';
 
 export interface LoginResult {
   accessToken: string;
@@ -17,10 +17,13 @@ export interface LoginResult {
 /** Service keys are looked up on every submit; a short cache spares Postgres a round trip per request. */
 const API_KEY_CACHE_MS = 5000;
 const API_KEY_CACHE_MAX = 10_000;
+const USER_CACHE_MS = 2000;
+const USER_CACHE_MAX = 10_000;
 
 @Injectable()
 export class AuthService {
   private readonly keyCache = new Map<string, { principal: ServicePrincipal; expires: number }>();
+  private readonly userCache = new Map<string, { user: AuthUser; expires: number }>();
 
   constructor(
     private readonly users: UserRepository,
@@ -60,7 +63,7 @@ export class AuthService {
   async authenticateToken(token: string): Promise<UserPrincipal | null> {
     const claims = this.tokens.verify(token);
     if (!claims) return null;
-    const user = await this.users.findAuthById(claims.sub);
+    const user = await this.findUser(claims.sub);
     if (!user || user.disabled) return null;
     return {
       kind: 'user',
@@ -87,6 +90,24 @@ export class AuthService {
     if (this.keyCache.size >= API_KEY_CACHE_MAX) this.keyCache.clear();
     this.keyCache.set(hash, { principal, expires: Date.now() + API_KEY_CACHE_MS });
     return principal;
+  }
+
+  /**
+   * A user as the last few seconds knew them: every socket event and request authenticates, and most of
+   * them need no fresh read. A change drops the entry at once here and, through a domain event, on every
+   * other node.
+   */
+  private async findUser(id: string): Promise<AuthUser | null> {
+    const cached = this.userCache.get(id);
+    if (cached && cached.expires > Date.now()) return cached.user;
+    const user = await this.users.findAuthById(id);
+    if (this.userCache.size >= USER_CACHE_MAX) this.userCache.clear();
+    if (user) this.userCache.set(id, { user, expires: Date.now() + USER_CACHE_MS });
+    return user;
+  }
+
+  forgetUser(id: string): void {
+    this.userCache.delete(id);
   }
 
   /** Drops a revoked key at once; every API node is told through a domain event. */

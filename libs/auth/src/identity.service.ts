@@ -47,7 +47,8 @@ export class IdentityService {
       },
       actorOf(principal),
     );
-    // Open sockets of this user drop the rooms they may no longer see.
+    // This node forgets the user at once; other nodes, and open sockets, hear it through the event.
+    this.auth.forgetUser(id);
     this.events.publish({ type: 'user.changed', userId: id });
     return user;
   }

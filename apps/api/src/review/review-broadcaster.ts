@@ -66,6 +66,7 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
           .emit('claim:expired', { token: event.token, itemId: event.itemId });
         return;
       case 'user.changed':
+        this.auth.forgetUser(event.userId);
         void this.refreshRooms(event.userId);
         return;
       case 'apikey.revoked':
