@@ -3,7 +3,7 @@ import { JobName, LEASE_QUEUE, type LeaseExpiryJobData } from '@arbiter/dispatch
 import { createRedis } from '@arbiter/redis';
 import { ClaimRepository, ReviewService } from '@arbiter/review';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type Job, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 const SWEEP_BATCH = 200;
@@ -20,13 +20,6 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
 
-  /** One handler per job name; the worker refuses to start if a name has none. */
-  readonly handlers: Record<JobName.LeaseExpiry, (job: Job<LeaseExpiryJobData>) => Promise<void>> = {
-    [JobName.LeaseExpiry]: async (job) => {
-      await this.reviews.expire(job.data.claimId);
-    },
-  };
-
   constructor(
     private readonly reviews: ReviewService,
     private readonly claims: ClaimRepository,
@@ -38,9 +31,8 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
     this.worker = new Worker<LeaseExpiryJobData>(
       LEASE_QUEUE,
       async (job) => {
-        const handler = this.handlers[job.name as JobName.LeaseExpiry];
-        if (!handler) throw new Error(`no handler for job ${job.name}`);
-        await handler(job);
+        if (job.name !== JobName.LeaseExpiry) throw new Error(`unknown job ${job.name} on ${LEASE_QUEUE}`);
+        await this.reviews.expire(job.data.claimId);
       },
       { connection: this.connection, prefix: this.config.REDIS_PREFIX, concurrency: 8 },
     );

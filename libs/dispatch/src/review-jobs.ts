@@ -1,4 +1,4 @@
-/** Every BullMQ job name Arbiter uses; the worker checks each has exactly one handler. */
+/** Every BullMQ job name Arbiter uses. Review jobs are taken by the API (manual processing); lease jobs by the worker. */
 export enum JobName {
   Review = 'review',
   LeaseExpiry = 'lease-expiry',
