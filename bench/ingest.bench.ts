@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ApiClient } from '../test/support/api-client.js';
-import { formatProfile, type ProfileSummary, summariseProfile } from './support/cpu-profile.js';
+import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
 import { type LoadResult, runLoad, stopLoad } from './support/load.js';
 import { runRawInserts, type RawInsertResult } from './support/pg-insert.js';
@@ -410,15 +410,13 @@ async function main(): Promise<number> {
     ledger: Ledger,
     load: () => Promise<LoadResult>,
   ): Promise<ScenarioOutcome> {
-    const profiling = CPU_PROF && title !== 'warm-up';
-    if (profiling) await ipc(api, { cmd: 'start' });
-    const result = await load();
+    let result: LoadResult;
     let profile: ProfileSummary | undefined;
-    if (profiling) {
-      await mkdir(RESULTS_DIR, { recursive: true });
+    if (CPU_PROF && title !== 'warm-up') {
       const file = join(RESULTS_DIR, `ingest-${stamp}-${title.replace(/\W+/g, '-')}.cpuprofile`);
-      await ipc(api, { cmd: 'stop', file });
-      profile = await summariseProfile(file);
+      ({ result, profile } = await profileAround(api, file, load));
+    } else {
+      result = await load();
     }
     const items = ledger.acked.size;
     return { load: result, items, itemsPerSec: items / result.durationS, ledger, profile };
@@ -435,19 +433,6 @@ function ledgerSummary(ledger: Ledger) {
     answeredRequests: ledger.answeredRequests,
     errorSamples: ledger.errorSamples,
   };
-}
-
-/** Sends one command to the profiling wrapper and waits for its answer. */
-function ipc(child: Child, message: { cmd: 'start' | 'stop'; file?: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: { ok: boolean; error?: string }) => {
-      child.process.off('message', onMessage);
-      if (reply.ok) resolve();
-      else reject(new Error(`profiler: ${reply.error}`));
-    };
-    child.process.on('message', onMessage);
-    child.process.send(message);
-  });
 }
 
 function assertMostlyOk(label: string, load: LoadResult): void {

@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION_S (15), BENCH_REVIEWERS (50 sockets, one user each), BENCH_SUBSCRIBERS (200
  * sockets, spread over the reviewer users), BENCH_ITEMS (20000, pre-filled), BENCH_PROBES (30),
- * BENCH_PROBE_GAP_MS (400), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
+ * BENCH_PROBE_GAP_MS (400), BENCH_CPU_PROF=1 (profile the API during the decision load), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
  * (e.g. DB_POOL_SIZE) reaches the API process.
  */
 import { withDatabaseName } from '@arbiter/database';
@@ -23,6 +23,7 @@ import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { ApiClient } from '../test/support/api-client.js';
 import { ReviewClient } from '../test/support/review-client.js';
+import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
 import { cleanUp } from './support/cleanup.js';
 import { Child, freePort } from './support/processes.js';
@@ -43,6 +44,7 @@ const ITEMS = Math.round(num('BENCH_ITEMS', 20_000));
 const PROBES = Math.round(num('BENCH_PROBES', 30));
 const PROBE_GAP_MS = num('BENCH_PROBE_GAP_MS', 400);
 const BATCH = 500;
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const BASE_DB_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -52,6 +54,7 @@ const distRoot = join(here, '..');
 const API_MAIN = join(distRoot, 'apps/api/src/main.js');
 const MIGRATE = join(distRoot, 'scripts/migrate.js');
 const BARE_SOCKETIO = join(here, 'support/review-bare-socketio-server.js');
+const PROFILED_API = join(here, 'support/profiled-api.js');
 
 function repoRoot(): string {
   for (let dir = distRoot; ; dir = dirname(dir)) {
@@ -182,10 +185,12 @@ async function main(): Promise<number> {
     const admin = { email: 'bench-admin@bench.local', password: randomBytes(12).toString('hex') };
     const api = new Child({
       name: 'API',
-      script: API_MAIN,
+      script: CPU_PROF ? PROFILED_API : API_MAIN,
       nodeArgs: ['--max-semi-space-size=64'],
+      ipc: CPU_PROF,
       env: {
         ...process.env,
+        ARBITER_API_MAIN: API_MAIN,
         NODE_ENV: 'production',
         PORT: String(apiPort),
         HOST: '127.0.0.1',
@@ -248,7 +253,15 @@ async function main(): Promise<number> {
       reviewers.push(c);
     }
     log(`\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${DURATION_S}s...`);
-    const decisions = await runDecisions(reviewers, setup.slug, () => interrupted);
+    const runLoad = () => runDecisions(reviewers, setup.slug, () => interrupted);
+    let decisions: Awaited<ReturnType<typeof runDecisions>>;
+    let profile: ProfileSummary | undefined;
+    if (CPU_PROF) {
+      const file = join(RESULTS_DIR, `review-${stamp}-decisions.cpuprofile`);
+      ({ result: decisions, profile } = await profileAround(api, file, runLoad));
+    } else {
+      decisions = await runLoad();
+    }
     assertAlive();
     for (const r of reviewers) r.close();
     const pendingAfter = await pendingCount(databaseUrl, setup.queueId);
@@ -336,6 +349,7 @@ async function main(): Promise<number> {
         `acknowledged ${decisions.decided}; items with more than one decision: ${verification.duplicateItems}`,
     );
     log(`  => ${verification.ok ? 'OK' : `FAILED: ${verification.problems.join('; ')}`}`);
+    if (profile) log(`\n${formatProfile('decision load', profile)}`);
     log(
       `load average now ${loadavg()
         .map((l) => l.toFixed(2))

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Child } from './processes.js';
 
 interface ProfileNode {
   id: number;
@@ -107,4 +109,33 @@ export function formatProfile(label: string, s: ProfileSummary): string {
     ...s.functions.map((f) => `    ${f.pct.toFixed(1).padStart(5)}%  ${f.fn}`),
   ];
   return lines.join('\n');
+}
+
+/**
+ * Runs `work` with the API's V8 profiler on (the API must run under support/profiled-api with IPC), writes the
+ * profile to `file` and returns its summary beside the work's result.
+ */
+export async function profileAround<T>(
+  api: Child,
+  file: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; profile: ProfileSummary }> {
+  await ipc(api, { cmd: 'start' });
+  const result = await work();
+  await mkdir(dirname(file), { recursive: true });
+  await ipc(api, { cmd: 'stop', file });
+  return { result, profile: await summariseProfile(file) };
+}
+
+/** Sends one command to the profiling wrapper and waits for its answer. */
+function ipc(child: Child, message: { cmd: 'start' | 'stop'; file?: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: { ok: boolean; error?: string }) => {
+      child.process.off('message', onMessage);
+      if (reply.ok) resolve();
+      else reject(new Error(`profiler: ${reply.error}`));
+    };
+    child.process.on('message', onMessage);
+    child.process.send(message);
+  });
 }

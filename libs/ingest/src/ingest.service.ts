@@ -45,8 +45,11 @@ const IN_FLIGHT_TAKEOVER = '5 minutes';
 
 @Injectable()
 export class IngestService {
-  private readonly singles = new Coalescer<Prepared, Map<string, Date>>(
+  /** Single submits and batches alike share inserts: fewer, larger statements keep Postgres busy on rows. */
+  private readonly writes = new Coalescer<Prepared, Map<string, Date>>(
     async (items) => (await this.items.insertMany(items)).inserted,
+    2,
+    1000,
   );
 
   /** At most ten `queue.changed` events a second per queue: receivers coalesce to four pushes a second anyway. */
@@ -74,7 +77,7 @@ export class IngestService {
     const key = checkIdempotencyKey(idempotencyKey);
     const queue = await this.openQueueFor(principal, slug);
     const item = await this.prepare(principal, queue, dto, key);
-    const createdAt = (await this.singles.submit([item])).get(item.id);
+    const createdAt = (await this.writes.submit([item])).get(item.id);
     if (createdAt) {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
       if (item.status === 'pending') {
@@ -152,7 +155,8 @@ export class IngestService {
         results[index] = { index, error: errorBody(error) };
       }
     }
-    const { inserted } = await this.items.insertMany(prepared.map((p) => p.item));
+    const inserted =
+      prepared.length > 0 ? await this.writes.submit(prepared.map((p) => p.item)) : new Map<string, Date>();
     const conflicting = prepared.filter((p) => !inserted.has(p.item.id));
     const existing = await this.resolveConflicts(
       principal,
