@@ -1,6 +1,12 @@
 import { InitialSchema1764100000000 } from './1764100000000-initial-schema.js';
 import { Claims1764200000000 } from './1764200000000-claims.js';
 import { ReviewFunctions1764300000000 } from './1764300000000-review-functions.js';
+import { ReviewRoundTrips1764400000000 } from './1764400000000-review-round-trips.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
-export const MIGRATIONS = [InitialSchema1764100000000, Claims1764200000000, ReviewFunctions1764300000000];
+export const MIGRATIONS = [
+  InitialSchema1764100000000,
+  Claims1764200000000,
+  ReviewFunctions1764300000000,
+  ReviewRoundTrips1764400000000,
+];

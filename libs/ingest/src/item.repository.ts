@@ -16,7 +16,8 @@ export interface ExistingItem {
   status: ItemView['status'];
 }
 
-interface ItemRow {
+/** An items row as the driver gives it, or as `to_jsonb` does (timestamps as strings), with its queue slug. */
+export interface ItemRow {
   id: string;
   queue_slug: string;
   queue_id: string;
@@ -32,10 +33,10 @@ interface ItemRow {
   priority: number;
   metadata: Record<string, unknown>;
   callback_url: string | null;
-  sla_deadline: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  decision: {
+  sla_deadline: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  decision?: {
     id: string;
     verdict: DecisionView['verdict'];
     output: unknown;
@@ -158,12 +159,12 @@ export class ItemRepository {
 
   async findView(id: string): Promise<(ItemView & { queueId: string }) | null> {
     const [row] = await this.db.query<ItemRow>(`${SELECT_ITEM} WHERE i.id = $1`, [id]);
-    return row ? toView(row) : null;
+    return row ? itemViewFromRow(row) : null;
   }
 }
 
-function toView(row: ItemRow): ItemView & { queueId: string } {
-  const d = row.decision;
+export function itemViewFromRow(row: ItemRow): ItemView & { queueId: string } {
+  const d = row.decision ?? null;
   return {
     id: row.id,
     queue: row.queue_slug,
@@ -179,9 +180,9 @@ function toView(row: ItemRow): ItemView & { queueId: string } {
     priority: row.priority,
     metadata: row.metadata,
     callbackUrl: row.callback_url,
-    slaDeadline: row.sla_deadline?.toISOString() ?? null,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    slaDeadline: row.sla_deadline === null ? null : isoOf(row.sla_deadline),
+    createdAt: isoOf(row.created_at),
+    updatedAt: isoOf(row.updated_at),
     decision: d && {
       id: d.id,
       itemId: row.id,
@@ -194,4 +195,8 @@ function toView(row: ItemRow): ItemView & { queueId: string } {
       durationMs: d.duration_ms,
     },
   };
+}
+
+function isoOf(time: Date | string): string {
+  return (typeof time === 'string' ? new Date(time) : time).toISOString();
 }

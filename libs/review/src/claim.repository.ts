@@ -1,7 +1,7 @@
 import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
 import { DomainError, type ReviewVerdict } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
-import type { DecisionView } from '@arbiter/ingest';
+import { type DecisionView, type ItemRow, type ItemView, itemViewFromRow } from '@arbiter/ingest';
 import { Injectable } from '@nestjs/common';
 
 export interface Claim {
@@ -25,6 +25,26 @@ interface ClaimRow {
   claimed_at: Date;
   expires_at: Date;
   expired_now: boolean;
+}
+
+/** A claims row as `to_jsonb` gives it. */
+type ClaimJson = Omit<ClaimRow, 'claimed_at' | 'expires_at' | 'expired_now'> & {
+  claimed_at: string;
+  expires_at: string;
+};
+
+function claimFromJson(row: ClaimJson): Claim {
+  return toClaim({
+    ...row,
+    claimed_at: new Date(row.claimed_at),
+    expires_at: new Date(row.expires_at),
+    expired_now: false,
+  });
+}
+
+/** The HINT a database function raised with, which names the rule it refused on. */
+function hintOf(error: unknown): string | undefined {
+  return (error as { driverError?: { hint?: string } }).driverError?.hint;
 }
 
 function toClaim(row: ClaimRow): Claim {
@@ -82,24 +102,23 @@ export class ClaimRepository {
    * claim (another reviewer got it first). A reviewer at `maxLive` live claims is refused.
    */
   async claim(
-    queueId: string,
+    queue: { id: string; slug: string },
     itemId: string | null,
     reviewer: Reviewer,
     token: string,
     leaseSeconds: number,
     maxLive: number,
-  ): Promise<Claim | null> {
+  ): Promise<{ claim: Claim; item: ItemView } | null> {
     try {
-      const [row] = await this.db.query<ClaimRow>(
-        `SELECT *, false AS expired_now FROM claim_item($1, $2, $3, $4, $5, $6, $7)`,
-        [queueId, itemId, reviewer.id, reviewer.email, token, leaseSeconds, maxLive],
+      const [row] = await this.db.query<{ result: { claim: ClaimJson; item: ItemRow } | null }>(
+        `SELECT claim_item($1, $2, $3, $4, $5, $6, $7) AS result`,
+        [queue.id, itemId, reviewer.id, reviewer.email, token, leaseSeconds, maxLive],
       );
-      return row ? toClaim(row) : null;
+      if (!row?.result) return null;
+      const { queueId: _queueId, ...item } = itemViewFromRow({ ...row.result.item, queue_slug: queue.slug });
+      return { claim: claimFromJson(row.result.claim), item };
     } catch (error) {
-      if (
-        (error as { hint?: string; driverError?: { hint?: string } }).driverError?.hint ===
-        'arbiter:claim_limit'
-      ) {
+      if (hintOf(error) === 'arbiter:claim_limit') {
         throw new DomainError('CONFLICT', `You hold ${maxLive} live claims; decide or release one first`);
       }
       throw error;
@@ -167,39 +186,50 @@ export class ClaimRepository {
 
   /**
    * Records a decision exactly once. The claim row lock serialises concurrent attempts; the same decision
-   * again returns the first one (`replayed`), a different one is ALREADY_DECIDED.
+   * again returns the first one (`replayed`), a different one is ALREADY_DECIDED. `build` gets the claimed
+   * item when the decision depends on it (a correction); an approval takes the item's output in Postgres.
    */
   async decide(
     token: string,
-    reviewer: Reviewer,
+    reviewer: Reviewer & { queueIds: readonly string[] },
     requestHash: string,
-    build: (item: ClaimedItem) => Promise<DecisionInput>,
-  ): Promise<{ decision: DecisionView; replayed: boolean; item: ClaimedItem }> {
-    // Read first (holder, item) to build the decision outside any lock; decide_claim checks again under it.
-    const { claim, item } = await claimAndItem(this.db, token, reviewer, false);
+    build: (item: ClaimedItem | null) => Promise<DecisionInput>,
+    needsItem: boolean,
+  ): Promise<{ decision: DecisionView; replayed: boolean; item: { id: string; queueId: string } }> {
     let input: DecisionInput | null = null;
-    if (claim.status !== 'decided') {
-      assertLive(claim);
-      input = await build(item);
+    if (needsItem) {
+      // Read first (holder, item) to build the decision outside any lock; decide_claim checks again under it.
+      const { claim, item } = await claimAndItem(this.db, token, reviewer, false);
+      if (claim.status !== 'decided') {
+        assertLive(claim);
+        input = await build(item);
+      }
+    } else {
+      input = await build(null);
     }
     try {
-      const [row] = await this.db.query<{ result: { replayed: boolean; decision: DecisionJson } }>(
-        `SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9) AS result`,
-        [
-          token,
-          reviewer.id,
-          reviewer.email,
-          requestHash,
-          input?.verdict ?? null,
-          input?.output == null ? null : JSON.stringify(input.output),
-          input?.patch == null ? null : JSON.stringify(input.patch),
-          input?.comment ?? null,
-          input ? STATUS_OF[input.verdict] : null,
-        ],
-      );
-      return { decision: decisionFromJson(row!.result.decision), replayed: row!.result.replayed, item };
+      const [row] = await this.db.query<{
+        result: { replayed: boolean; decision: DecisionJson; queueId: string };
+      }>(`SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS result`, [
+        token,
+        reviewer.id,
+        reviewer.email,
+        reviewer.queueIds,
+        requestHash,
+        input?.verdict ?? null,
+        input?.output == null ? null : JSON.stringify(input.output),
+        input?.patch == null ? null : JSON.stringify(input.patch),
+        input?.comment ?? null,
+        input ? STATUS_OF[input.verdict] : null,
+      ]);
+      const { replayed, decision, queueId } = row!.result;
+      return { decision: decisionFromJson(decision), replayed, item: { id: decision.item_id, queueId } };
     } catch (error) {
-      switch ((error as { driverError?: { hint?: string } }).driverError?.hint) {
+      switch (hintOf(error)) {
+        case 'arbiter:no_claim':
+          throw DomainError.notFound('Claim');
+        case 'arbiter:forbidden':
+          throw DomainError.forbidden('You do not review the queue of this claim');
         case 'arbiter:already_decided':
           throw new DomainError('ALREADY_DECIDED', 'This claim was already decided differently');
         case 'arbiter:claim_expired':

@@ -5,7 +5,7 @@ import { LeaseTimer, ReviewDispatcher, ReviewJobReader } from '@arbiter/dispatch
 import { DomainEvents } from '@arbiter/events';
 import { type DecisionView, ItemRepository, type ItemView } from '@arbiter/ingest';
 import { type Queue, QueueRepository, QueueService } from '@arbiter/queues';
-import { Metrics } from '@arbiter/runtime';
+import { KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import fastJsonPatch from 'fast-json-patch';
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import {
   type Claim,
   type ClaimedItem,
   ClaimRepository,
+  type DecisionInput,
   requeueEscalated,
   type Reviewer,
 } from './claim.repository.js';
@@ -35,6 +36,11 @@ export interface ClaimResult {
 /** The review loop: claim, heartbeat, release, decide, escalate. The same rules for socket and HTTP. */
 @Injectable()
 export class ReviewService {
+  /** Claims and decisions come by the hundred a second; subscribers' numbers refresh a few times a second. */
+  private readonly changed = new KeyedThrottle(100, (queueId) =>
+    this.events.publish({ type: 'queue.changed', queueId }),
+  );
+
   constructor(
     private readonly claims: ClaimRepository,
     private readonly items: ItemRepository,
@@ -75,13 +81,13 @@ export class ReviewService {
     const queue = await this.workQueue(principal, slug);
     const reviewer = reviewerOf(principal);
     const token = randomBytes(24).toString('base64url');
-    let claim: Claim | null = null;
-    for (let stale = 0; !claim && stale < MAX_STALE_JOBS; stale++) {
+    let claimed: { claim: Claim; item: ItemView } | null = null;
+    for (let stale = 0; !claimed && stale < MAX_STALE_JOBS; stale++) {
       const job = await this.reader.takeNext(queue.id);
       if (!job) break;
       try {
-        claim = await this.claims.claim(
-          queue.id,
+        claimed = await this.claims.claim(
+          queue,
           job.itemId,
           reviewer,
           token,
@@ -92,15 +98,14 @@ export class ReviewService {
         await job.putBack();
         throw error;
       }
-      await job.done();
+      // Not awaited: a job left behind is released by BullMQ's stalled check and skipped as stale.
+      void job.done();
     }
-    claim ??= await this.claims.claim(queue.id, null, reviewer, token, queue.leaseSeconds, MAX_LIVE_CLAIMS);
-    if (!claim) return { item: null };
-    this.leases.schedule(claim.id, claim.expiresAt);
-    this.events.publish({ type: 'queue.changed', queueId: queue.id });
-    const item = await this.items.findView(claim.itemId);
-    const { queueId: _queueId, ...view } = item!;
-    return { item: view, claim: grant(claim) };
+    claimed ??= await this.claims.claim(queue, null, reviewer, token, queue.leaseSeconds, MAX_LIVE_CLAIMS);
+    if (!claimed) return { item: null };
+    this.leases.schedule(claimed.claim.id, claimed.claim.expiresAt);
+    this.changed.touch(queue.id);
+    return { item: claimed.item, claim: grant(claimed.claim) };
   }
 
   async heartbeat(principal: UserPrincipal, token: string): Promise<{ claim: ClaimGrant }> {
@@ -162,23 +167,22 @@ export class ReviewService {
       .digest('hex');
     const { decision, replayed, item } = await this.claims.decide(
       token,
-      workerOf(principal),
+      { ...reviewerOf(principal), queueIds: hasRole(principal, 'reviewer') ? [...principal.queueIds] : [] },
       requestHash,
       async (claimed) => this.buildDecision(claimed, body, requestHash),
+      body.verdict === 'correct',
     );
     if (!replayed) {
       const queue = await this.queues.findCachedById(item.queueId);
       this.metrics?.decisions.inc({ queue: queue?.slug ?? 'unknown', verdict: decision.verdict });
-      this.events.publish(
-        { type: 'queue.changed', queueId: item.queueId },
-        {
-          type: 'item.decided',
-          itemId: item.id,
-          queueId: item.queueId,
-          queue: queue?.slug ?? '',
-          verdict: decision.verdict,
-        },
-      );
+      this.changed.touch(item.queueId);
+      this.events.publish({
+        type: 'item.decided',
+        itemId: item.id,
+        queueId: item.queueId,
+        queue: queue?.slug ?? '',
+        verdict: decision.verdict,
+      });
     }
     return { decision, replayed };
   }
@@ -194,7 +198,7 @@ export class ReviewService {
         return (await this.queueRepository.findBySlug(queue.escalateTo))?.id ?? null;
       },
     );
-    this.events.publish({ type: 'queue.changed', queueId: item.queueId });
+    this.changed.touch(item.queueId);
     if (movedTo) await this.backInLine({ ...item, queueId: movedTo });
     return { ok: true };
   }
@@ -209,7 +213,12 @@ export class ReviewService {
     return view;
   }
 
-  private async buildDecision(item: ClaimedItem, body: DecisionBodyDto, requestHash: string) {
+  /** The decision a verdict makes; `item` is there for a correction, which is diffed against it. */
+  private async buildDecision(
+    item: ClaimedItem | null,
+    body: DecisionBodyDto,
+    requestHash: string,
+  ): Promise<DecisionInput> {
     const comment = body.comment ?? null;
     const hasOutput = body.output !== undefined && body.output !== null;
     switch (body.verdict) {
@@ -220,17 +229,18 @@ export class ReviewService {
             { path: 'output', message: `output is only sent with verdict correct` },
           ]);
         }
+        // An approval's output is the item's own, filled in by decide_claim.
         return body.verdict === 'approve'
-          ? { verdict: body.verdict, output: item.output, patch: [], comment, requestHash }
+          ? { verdict: body.verdict, output: null, patch: [], comment, requestHash }
           : { verdict: body.verdict, output: null, patch: null, comment, requestHash };
       case 'correct': {
         if (!hasOutput)
           throw DomainError.validation([{ path: 'output', message: 'output is required to correct' }]);
-        const queue = await this.queues.findCachedById(item.queueId);
+        const queue = await this.queues.findCachedById(item!.queueId);
         const problems = queue ? this.queues.outputProblems(queue, body.output) : [];
         if (problems.length > 0)
           throw DomainError.validation(problems, 'output does not match the queue outputSchema');
-        const patch = fastJsonPatch.compare(asDocument(item.output), asDocument(body.output));
+        const patch = fastJsonPatch.compare(asDocument(item!.output), asDocument(body.output));
         return { verdict: body.verdict, output: body.output, patch, comment, requestHash };
       }
     }
@@ -238,7 +248,7 @@ export class ReviewService {
 
   private async backInLine(item: ClaimedItem): Promise<void> {
     await this.dispatcher.enqueue([{ id: item.id, queueId: item.queueId, priority: item.priority }]);
-    this.events.publish({ type: 'queue.changed', queueId: item.queueId });
+    this.changed.touch(item.queueId);
   }
 }
 
