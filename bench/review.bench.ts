@@ -6,7 +6,7 @@
  * died, most calls failed, or the decisions in Postgres do not match the acknowledged ones).
  *
  * Environment: BENCH_DURATION_S (15), BENCH_REVIEWERS (50 sockets, one user each), BENCH_SUBSCRIBERS (200
- * sockets, spread over the reviewer users), BENCH_ITEMS (20000, pre-filled), BENCH_PROBES (30),
+ * sockets, spread over the reviewer users), BENCH_ITEMS (30000, pre-filled), BENCH_PACED_RATE (500 decisions/s in all for the paced run), BENCH_PROBES (30),
  * BENCH_PROBE_GAP_MS (400), BENCH_CPU_PROF=1 (profile the API during the decision load), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
  * (e.g. DB_POOL_SIZE) reaches the API process.
  */
@@ -40,7 +40,8 @@ const num = (name: string, fallback: number) => {
 const DURATION_S = num('BENCH_DURATION_S', 15);
 const REVIEWERS = Math.round(num('BENCH_REVIEWERS', 50));
 const SUBSCRIBERS = Math.round(num('BENCH_SUBSCRIBERS', 200));
-const ITEMS = Math.round(num('BENCH_ITEMS', 20_000));
+const ITEMS = Math.round(num('BENCH_ITEMS', 30_000));
+const PACED_RATE = num('BENCH_PACED_RATE', 500);
 const PROBES = Math.round(num('BENCH_PROBES', 30));
 const PROBE_GAP_MS = num('BENCH_PROBE_GAP_MS', 400);
 const BATCH = 500;
@@ -252,32 +253,41 @@ async function main(): Promise<number> {
       sockets.push(c);
       reviewers.push(c);
     }
-    log(`\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${DURATION_S}s...`);
-    const runLoad = () => runDecisions(reviewers, setup.slug, () => interrupted);
-    let decisions: Awaited<ReturnType<typeof runDecisions>>;
-    let profile: ProfileSummary | undefined;
-    if (CPU_PROF) {
-      const file = join(RESULTS_DIR, `review-${stamp}-decisions.cpuprofile`);
-      ({ result: decisions, profile } = await profileAround(api, file, runLoad));
-    } else {
-      decisions = await runLoad();
-    }
-    assertAlive();
+    const decisionRun = async (title: string, ratePerSec: number | null) => {
+      log(
+        `\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${title}, ${DURATION_S}s...`,
+      );
+      const load = () => runDecisions(reviewers, setup.slug, () => interrupted, ratePerSec);
+      let run: DecisionRun;
+      let profile: ProfileSummary | undefined;
+      if (CPU_PROF && ratePerSec === null) {
+        const file = join(RESULTS_DIR, `review-${stamp}-decisions.cpuprofile`);
+        ({ result: run, profile } = await profileAround(api, file, load));
+      } else {
+        run = await load();
+      }
+      assertAlive();
+      log(
+        `  ${run.decided} decisions acknowledged in ${round(run.durationS, 2)} s; ` +
+          `empty claim:next answers: ${run.empty}`,
+      );
+      if (run.empty > 0)
+        log(
+          `  NOTE: the queue ran dry during the run (raise BENCH_ITEMS); decisions/s is capped by the supply`,
+        );
+      if (run.decided === 0 || run.errors.total > run.decided)
+        throw new BrokenRun(
+          `decision load: ${run.decided} decisions, errors ${JSON.stringify(run.errors.codes)}`,
+        );
+      if (interrupted) throw new BrokenRun('interrupted');
+      return { run, profile };
+    };
+    // Latency at the target rate first, then throughput with every reviewer going as fast as it can.
+    const { run: paced } = await decisionRun(`paced to ${PACED_RATE} decisions/s in all`, PACED_RATE);
+    const { run: decisions, profile } = await decisionRun('as fast as they can', null);
     for (const r of reviewers) r.close();
     const pendingAfter = await pendingCount(databaseUrl, setup.queueId);
-    log(
-      `  ${decisions.decided} decisions acknowledged in ${round(decisions.durationS, 2)} s; pending after: ` +
-        `${pendingAfter}; empty claim:next answers: ${decisions.empty}`,
-    );
-    if (decisions.empty > 0)
-      log(
-        `  NOTE: the queue ran dry during the run (raise BENCH_ITEMS); decisions/s is capped by the supply`,
-      );
-    if (decisions.decided === 0 || decisions.errors.total > decisions.decided)
-      throw new BrokenRun(
-        `decision load: ${decisions.decided} decisions, errors ${JSON.stringify(decisions.errors.codes)}`,
-      );
-    if (interrupted) throw new BrokenRun('interrupted');
+    const acknowledged = paced.decided + decisions.decided;
 
     // 2. Stats fan-out to the subscribers, in a separate phase of spaced single submits.
     log(
@@ -289,24 +299,50 @@ async function main(): Promise<number> {
     if (fanout.samples.length === 0) throw new BrokenRun('fan-out: no queue:stats push arrived');
 
     // Verification: decisions rows == decisions acknowledged; no item decided twice.
-    const verification = await verify(databaseUrl, setup.queueId, decisions.decided);
+    const verification = await verify(databaseUrl, setup.queueId, acknowledged);
 
     // Report.
     const decisionsPerSec = decisions.decided / decisions.durationS;
     const nextS = summarise(decisions.nextMs);
     const decideS = summarise(decisions.decideMs);
+    const pacedPerSec = paced.decided / paced.durationS;
+    const pacedNextS = summarise(paced.nextMs);
+    const pacedDecideS = summarise(paced.decideMs);
     const fanS = summarise(fanout.samples);
     const baseS = summarise(baseline.latencyMs);
     const table: TableRow[] = [
       {
-        metric: 'decisions/s (claim:next + claim:decide)',
+        metric: `paced: decisions/s (target ${fmt(PACED_RATE)})`,
+        value: `${fmt(pacedPerSec, 1)} /s`,
+        p50: '',
+        p99: '',
+      },
+      {
+        metric: 'paced: claim:next ack',
+        value: `${fmt(pacedNextS.count)} acks`,
+        p50: ms(pacedNextS.p50),
+        p99: ms(pacedNextS.p99),
+      },
+      {
+        metric: 'paced: claim:decide ack',
+        value: `${fmt(pacedDecideS.count)} acks`,
+        p50: ms(pacedDecideS.p50),
+        p99: ms(pacedDecideS.p99),
+      },
+      {
+        metric: 'flat out: decisions/s',
         value: `${fmt(decisionsPerSec, 1)} /s`,
         p50: '',
         p99: '',
       },
-      { metric: 'claim:next ack', value: `${fmt(nextS.count)} acks`, p50: ms(nextS.p50), p99: ms(nextS.p99) },
       {
-        metric: 'claim:decide ack',
+        metric: 'flat out: claim:next ack',
+        value: `${fmt(nextS.count)} acks`,
+        p50: ms(nextS.p50),
+        p99: ms(nextS.p99),
+      },
+      {
+        metric: 'flat out: claim:decide ack',
         value: `${fmt(decideS.count)} acks`,
         p50: ms(decideS.p50),
         p99: ms(decideS.p99),
@@ -324,11 +360,10 @@ async function main(): Promise<number> {
         p99: ms(baseS.p99),
       },
       {
-        metric: 'errors (API decision load)',
-        value:
-          decisions.errors.total === 0
-            ? '0'
-            : `${decisions.errors.total} ${JSON.stringify(decisions.errors.codes)}`,
+        metric: 'errors (paced / flat out)',
+        value: [paced, decisions]
+          .map((r) => (r.errors.total === 0 ? '0' : `${r.errors.total} ${JSON.stringify(r.errors.codes)}`))
+          .join(' / '),
         p50: '',
         p99: '',
       },
@@ -346,7 +381,7 @@ async function main(): Promise<number> {
     );
     log(
       `pending before ${pendingBefore}, after ${pendingAfter}; decisions in Postgres ${verification.decisionRows}, ` +
-        `acknowledged ${decisions.decided}; items with more than one decision: ${verification.duplicateItems}`,
+        `acknowledged ${acknowledged}; items with more than one decision: ${verification.duplicateItems}`,
     );
     log(`  => ${verification.ok ? 'OK' : `FAILED: ${verification.problems.join('; ')}`}`);
     if (profile) log(`\n${formatProfile('decision load', profile)}`);
@@ -382,6 +417,15 @@ async function main(): Promise<number> {
           },
           table,
           details: {
+            paced: {
+              targetPerSec: PACED_RATE,
+              decided: paced.decided,
+              durationS: paced.durationS,
+              decisionsPerSec: pacedPerSec,
+              errors: paced.errors,
+              claimNextMs: pacedNextS,
+              claimDecideMs: pacedDecideS,
+            },
             decisions: {
               decided: decisions.decided,
               durationS: decisions.durationS,
@@ -496,11 +540,16 @@ interface DecisionRun {
   errors: Errors;
 }
 
-/** Every socket loops claim:next → claim:decide until the deadline; a claim in hand is always decided. */
+/**
+ * Every socket loops claim:next → claim:decide until the deadline; a claim in hand is always decided. With a
+ * rate, each reviewer starts a claim every reviewers/rate seconds (staggered), as people working steadily
+ * would; one that falls behind starts its next claim at once. Without, they go as fast as they can.
+ */
 async function runDecisions(
   reviewers: ReviewClient[],
   slug: string,
   stopped: () => boolean,
+  ratePerSec: number | null,
 ): Promise<DecisionRun> {
   const run: DecisionRun = {
     decided: 0,
@@ -512,8 +561,15 @@ async function runDecisions(
   };
   const started = performance.now();
   const deadline = started + DURATION_S * 1000;
-  const loop = async (client: ReviewClient) => {
+  const intervalMs = ratePerSec === null ? 0 : (reviewers.length / ratePerSec) * 1000;
+  const loop = async (client: ReviewClient, index: number) => {
+    let nextStart = started + (intervalMs * index) / reviewers.length;
     while (performance.now() < deadline && !stopped()) {
+      if (intervalMs > 0) {
+        const wait = nextStart - performance.now();
+        if (wait > 0) await sleep(wait);
+        nextStart = Math.max(nextStart + intervalMs, performance.now());
+      }
       const claim = await timedCall<{
         item: { id: string } | null;
         claim?: { token: string };
@@ -543,7 +599,7 @@ async function runDecisions(
       else run.decided++;
     }
   };
-  await Promise.all(reviewers.map(loop));
+  await Promise.all(reviewers.map((client, index) => loop(client, index)));
   run.durationS = (performance.now() - started) / 1000;
   return run;
 }
