@@ -2,6 +2,7 @@ import { InitialSchema1764100000000 } from './1764100000000-initial-schema.js';
 import { Claims1764200000000 } from './1764200000000-claims.js';
 import { ReviewFunctions1764300000000 } from './1764300000000-review-functions.js';
 import { ReviewRoundTrips1764400000000 } from './1764400000000-review-round-trips.js';
+import { AuditChain1764500000000 } from './1764500000000-audit-chain.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Claims1764200000000,
   ReviewFunctions1764300000000,
   ReviewRoundTrips1764400000000,
+  AuditChain1764500000000,
 ];

@@ -1,3 +1,4 @@
 export * from './audit-event.js';
 export * from './audit.repository.js';
 export * from './audit.module.js';
+export * from './chain.js';

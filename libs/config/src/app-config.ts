@@ -38,6 +38,13 @@ export class AppConfig {
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/arbiter';
 
+  /**
+   * The role the API and worker act as once connected (the migrations create it): it may only append to the
+   * audit log. Empty to act as the connecting user, e.g. when DATABASE_URL already names a restricted role.
+   */
+  @Matches(/^([a-z_][a-z0-9_]{0,62})?$/)
+  DATABASE_APP_ROLE = 'arbiter_app';
+
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -11,7 +11,11 @@ import { Database } from './database.js';
       provide: DataSource,
       inject: [AppConfig],
       useFactory: async (config: AppConfig) =>
-        createDataSource({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE }).initialize(),
+        createDataSource({
+          url: config.DATABASE_URL,
+          poolSize: config.DB_POOL_SIZE,
+          role: config.DATABASE_APP_ROLE || undefined,
+        }).initialize(),
     },
     { provide: Database, inject: [DataSource], useFactory: (ds: DataSource) => new Database(ds) },
   ],
