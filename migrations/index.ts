@@ -12,3 +12,4 @@ export const MIGRATIONS = [
   ReviewRoundTrips1764400000000,
   AuditChain1764500000000,
 ];
+export { APP_ROLE } from './1764500000000-audit-chain.js';

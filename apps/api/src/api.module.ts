@@ -12,6 +12,7 @@ import { MetricsModule } from '@arbiter/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyController } from './controllers/api-key.controller.js';
+import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { ItemController } from './controllers/item.controller.js';
@@ -51,6 +52,7 @@ export class ApiModule {
         ClaimController,
         HealthController,
         MetricsController,
+        AuditController,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },

@@ -1,3 +1,4 @@
+import { AuditModule } from '@arbiter/audit';
 import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
 import { DispatchModule } from '@arbiter/dispatch';
@@ -7,6 +8,7 @@ import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LeaseJobs } from './lease.jobs.js';
 import { ReconcileLoop } from './reconcile.loop.js';
+import { SealLoop } from './seal.loop.js';
 
 @Module({})
 export class WorkerModule {
@@ -20,8 +22,9 @@ export class WorkerModule {
         EventsModule,
         DispatchModule,
         ReviewModule,
+        AuditModule,
       ],
-      providers: [ReconcileLoop, LeaseJobs],
+      providers: [ReconcileLoop, LeaseJobs, SealLoop],
     };
   }
 }

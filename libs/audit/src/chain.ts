@@ -70,3 +70,42 @@ export function linkHash(prevHash: string, document: AuditEventDocument): string
 export function exportLine(document: AuditEventDocument, link: ChainLink | null): string {
   return `${JSON.stringify({ ...document, chain: link })}\n`;
 }
+
+/**
+ * Checks links in chain order, each against the event it seals (null when the event is gone). The first
+ * link that does not hold stops the walk; `firstInvalidSeq` names its event.
+ */
+export class ChainChecker {
+  checked = 0;
+  firstInvalidSeq: number | undefined;
+  private prevHash: string;
+  private expectedPos: number;
+
+  /** Starts at the genesis link, or after `anchor` when checking a slice of the chain. */
+  constructor(anchor: { pos: number; hash: string } = { pos: 0, hash: GENESIS_HASH }) {
+    this.prevHash = anchor.hash;
+    this.expectedPos = anchor.pos + 1;
+  }
+
+  get head(): string {
+    return this.prevHash;
+  }
+
+  check(link: ChainLink & { seq: number }, document: AuditEventDocument | null): boolean {
+    if (this.firstInvalidSeq !== undefined) return false;
+    const intact =
+      link.pos === this.expectedPos &&
+      link.prevHash === this.prevHash &&
+      document !== null &&
+      document.seq === link.seq &&
+      linkHash(this.prevHash, document) === link.hash;
+    if (!intact) {
+      this.firstInvalidSeq = link.seq;
+      return false;
+    }
+    this.checked++;
+    this.expectedPos++;
+    this.prevHash = link.hash;
+    return true;
+  }
+}

@@ -2,3 +2,4 @@ export * from './audit-event.js';
 export * from './audit.repository.js';
 export * from './audit.module.js';
 export * from './chain.js';
+export * from './chain.repository.js';

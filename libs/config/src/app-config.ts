@@ -113,6 +113,12 @@ export class AppConfig {
   @Max(600_000)
   RECONCILE_INTERVAL_MS = 5000;
 
+  /** How long the worker waits between passes that seal new audit events into the hash chain. */
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  AUDIT_SEAL_INTERVAL_MS = 250;
+
   @IsInt()
   @Min(0)
   @Max(120_000)
