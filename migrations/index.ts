@@ -3,6 +3,7 @@ import { Claims1764200000000 } from './1764200000000-claims.js';
 import { ReviewFunctions1764300000000 } from './1764300000000-review-functions.js';
 import { ReviewRoundTrips1764400000000 } from './1764400000000-review-round-trips.js';
 import { AuditChain1764500000000 } from './1764500000000-audit-chain.js';
+import { FourEyes1764600000000 } from './1764600000000-four-eyes.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -11,5 +12,6 @@ export const MIGRATIONS = [
   ReviewFunctions1764300000000,
   ReviewRoundTrips1764400000000,
   AuditChain1764500000000,
+  FourEyes1764600000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';

@@ -9,7 +9,8 @@ import { build, ensureInstalled } from './ensure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureInstalled();
-build();
+// ARBITER_SKIP_BUILD=1 reuses the build already in place, e.g. to rerun a few tests right after building.
+if (process.env.ARBITER_SKIP_BUILD !== '1') build();
 
 const dist = process.env.ARBITER_DIST ?? 'dist';
 const runId = `${process.pid}${Date.now().toString(36)}`.toLowerCase();

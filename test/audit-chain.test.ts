@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { type RunningApi, startApi } from './support/api-harness.js';
-import { loginAdmin, newUser } from './support/factories.js';
+import { createWorkerApp } from '../apps/worker/src/worker.app.js';
+import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
+import { eventually } from './support/review-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const VERIFY_CLI = join(dirname(fileURLToPath(import.meta.url)), '../scripts/audit-verify.js');
@@ -322,5 +324,27 @@ describe('GET /api/v1/audit/verify', () => {
     assert.equal((await api.client.get('/api/v1/audit/verify', { token: admin })).status, 200);
     assert.equal((await api.client.get('/api/v1/audit/verify', { token: reviewer.token })).status, 403);
     assert.equal((await api.client.get('/api/v1/audit/verify')).status, 401);
+  });
+
+  it('the worker seals what the API writes within moments', async () => {
+    const worker = await createWorkerApp(env.config({ AUDIT_SEAL_INTERVAL_MS: '50' }));
+    try {
+      const queue = await newQueue(api.client, admin);
+      const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+      const batch = { items: Array.from({ length: 20 }, (_, i) => itemBody({ externalId: `seal-${i}` })) };
+      assert.equal(
+        (await api.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batch, { apiKey: key })).status,
+        200,
+      );
+      let last: { valid: boolean; sealed: number; unsealed: number } | undefined;
+      await eventually('everything sealed', async () => {
+        last = (await api.client.get('/api/v1/audit/verify', { token: admin })).body;
+        return last!.unsealed === 0;
+      });
+      assert.equal(last!.valid, true);
+      assert.ok(last!.sealed >= 24, JSON.stringify(last));
+    } finally {
+      await worker.close();
+    }
   });
 });

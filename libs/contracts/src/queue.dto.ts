@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNumber,
@@ -85,6 +86,14 @@ export class QueueSettingsDto {
   @Min(0)
   @Max(1)
   qaSampleRate?: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Four-eyes: unless true, admins may not claim or decide items of this queue',
+  })
+  @OptionalNotNull()
+  @IsBoolean()
+  allowAdminReview?: boolean;
 
   @ApiPropertyOptional({ nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)

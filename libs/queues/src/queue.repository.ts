@@ -18,6 +18,7 @@ interface QueueRow {
   escalate_to: string | null;
   reviews_required: number;
   qa_sample_rate: number;
+  allow_admin_review: boolean;
   callback_url: string | null;
   paused: boolean;
   version: number;
@@ -41,6 +42,7 @@ const COLUMNS: Record<keyof QueueSettings, { column: string; json?: boolean }> =
   escalateTo: { column: 'escalate_to_id' },
   reviewsRequired: { column: 'reviews_required' },
   qaSampleRate: { column: 'qa_sample_rate' },
+  allowAdminReview: { column: 'allow_admin_review' },
   callbackUrl: { column: 'callback_url' },
 };
 
@@ -59,6 +61,7 @@ function toQueue(row: QueueRow): Queue {
     escalateTo: row.escalate_to,
     reviewsRequired: row.reviews_required,
     qaSampleRate: row.qa_sample_rate,
+    allowAdminReview: row.allow_admin_review,
     callbackUrl: row.callback_url,
     paused: row.paused,
     version: row.version,

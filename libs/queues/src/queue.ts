@@ -15,6 +15,8 @@ export interface Queue {
   escalateTo: string | null;
   reviewsRequired: number;
   qaSampleRate: number;
+  /** Whether admins may claim and decide this queue's items (four-eyes when false). */
+  allowAdminReview: boolean;
   callbackUrl: string | null;
   paused: boolean;
   version: number;
@@ -35,5 +37,6 @@ export interface QueueSettings {
   escalateTo?: string | null;
   reviewsRequired?: number;
   qaSampleRate?: number;
+  allowAdminReview?: boolean;
   callbackUrl?: string | null;
 }

@@ -62,6 +62,11 @@ export class ReviewService {
     if (!hasRole(principal, 'reviewer') || !principal.queueIds.has(queue.id)) {
       throw DomainError.forbidden(`You do not review queue "${slug}"`);
     }
+    if (hasRole(principal, 'admin') && !queue.allowAdminReview) {
+      throw DomainError.forbidden(
+        `Four-eyes: admins may not review queue "${slug}" unless the queue sets allowAdminReview`,
+      );
+    }
     return queue;
   }
 
@@ -167,7 +172,7 @@ export class ReviewService {
       .digest('hex');
     const { decision, replayed, item } = await this.claims.decide(
       token,
-      { ...reviewerOf(principal), queueIds: hasRole(principal, 'reviewer') ? [...principal.queueIds] : [] },
+      { ...reviewerOf(principal), queueIds: await this.decidableQueues(principal) },
       requestHash,
       async (claimed) => this.buildDecision(claimed, body, requestHash),
       body.verdict === 'correct',
@@ -211,6 +216,15 @@ export class ReviewService {
     await this.backInLine(item);
     const { queueId: _queueId, ...view } = (await this.items.findView(itemId))!;
     return view;
+  }
+
+  /** Queues whose claims the principal may decide: their own, minus four-eyes queues for an admin. */
+  private async decidableQueues(principal: UserPrincipal): Promise<string[]> {
+    if (!hasRole(principal, 'reviewer')) return [];
+    const ids = [...principal.queueIds];
+    if (!hasRole(principal, 'admin')) return ids;
+    const queues = await Promise.all(ids.map((id) => this.queues.findCachedById(id)));
+    return ids.filter((_, i) => queues[i]?.allowAdminReview === true);
   }
 
   /** The decision a verdict makes; `item` is there for a correction, which is diffed against it. */
