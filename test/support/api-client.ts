@@ -32,7 +32,9 @@ export class ApiClient {
     const response = await fetch(this.baseUrl + path, { method, headers, body });
     const text = await response.text();
     let parsed: unknown = text;
-    if (text && response.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
+    // JSON bodies only: JSON Lines exports (application/x-ndjson) stay text.
+    if (text && /^application\/([\w.-]+\+)?json\b/.test(response.headers.get('content-type') ?? ''))
+      parsed = JSON.parse(text);
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
