@@ -9,6 +9,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { LeaseJobs } from './lease.jobs.js';
 import { ReconcileLoop } from './reconcile.loop.js';
 import { SealLoop } from './seal.loop.js';
+import { SlaLoop } from './sla.loop.js';
 
 @Module({})
 export class WorkerModule {
@@ -24,7 +25,7 @@ export class WorkerModule {
         ReviewModule,
         AuditModule,
       ],
-      providers: [ReconcileLoop, LeaseJobs, SealLoop],
+      providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop],
     };
   }
 }

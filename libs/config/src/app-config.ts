@@ -22,6 +22,24 @@ const toList = ({ value }: { value: unknown }): string[] =>
         .filter(Boolean)
     : [];
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DEFAULT_WEBHOOK_RETRY_SCHEDULE = '5s,30s,2m,10m,30m,1h,2h,5h,15h';
+
+/** `5s,30s,2m,1h` (or bare milliseconds) to milliseconds; a bad entry becomes NaN, which validation names. */
+export function parseDurations(text: string): number[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^(\d+)(ms|s|m|h)?$/.exec(entry);
+      return match ? Number(match[1]) * DURATION_UNITS_MS[match[2] ?? 'ms']! : Number.NaN;
+    });
+}
+
+const toDurations = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? parseDurations(value) : value;
+
 /** Every setting Arbiter reads from the environment, validated once at boot. */
 export class AppConfig {
   @IsIn(['development', 'production', 'test'])
@@ -73,6 +91,31 @@ export class AppConfig {
   @Transform(toList)
   WEBHOOK_ALLOW_HOSTS: string[] = [];
 
+  /** Delays between webhook attempts (`5s,30s,2m,1h`, or milliseconds): one more attempt than entries. */
+  @Transform(toDurations)
+  @IsInt({ each: true, message: 'each entry must be a duration such as 500ms, 5s, 2m or 1h' })
+  @Min(0, { each: true })
+  @Max(7 * 24 * 3_600_000, { each: true })
+  WEBHOOK_RETRY_SCHEDULE: number[] = parseDurations(DEFAULT_WEBHOOK_RETRY_SCHEDULE);
+
+  /** Each webhook attempt, connect to response headers, must finish within this. */
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** How often the worker looks in Postgres for webhook deliveries that are due (the outbox). */
+  @IsInt()
+  @Min(20)
+  @Max(60_000)
+  WEBHOOK_POLL_INTERVAL_MS = 1000;
+
+  /** Webhook attempts one worker process runs at the same time. */
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  WEBHOOK_CONCURRENCY = 32;
+
   @IsInt()
   @Min(1024)
   @Max(64 * 1024 * 1024)
@@ -118,6 +161,25 @@ export class AppConfig {
   @Min(10)
   @Max(60_000)
   AUDIT_SEAL_INTERVAL_MS = 250;
+
+  /** How often the worker looks for items past their SLA deadline and applies their queue's policy. */
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  SLA_SWEEP_INTERVAL_MS = 1000;
+
+  /** Items a second each service may submit, over all API nodes together; 0 for no limit. */
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_SERVICE = 0;
+
+  /**
+   * A queue with an SLA refuses submits once its projected wait exceeds the SLA, but only from this many
+   * pending items on, so a queue whose reviewers are just starting is not judged on thin data.
+   */
+  @IsInt()
+  @Min(1)
+  ADMISSION_MIN_PENDING = 50;
 
   @IsInt()
   @Min(0)

@@ -95,6 +95,17 @@ export class QueueSettingsDto {
   @IsBoolean()
   allowAdminReview?: boolean;
 
+  @ApiPropertyOptional({
+    nullable: true,
+    minimum: 1,
+    description: 'Backlog cap: with this many items pending, submits are refused with 429 RATE_LIMITED',
+  })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  maxPending?: number | null;
+
   @ApiPropertyOptional({ nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsUrl(URL_OPTIONS)

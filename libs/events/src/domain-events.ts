@@ -8,6 +8,15 @@ export type DomainEvent =
   | { type: 'queue.changed'; queueId: string }
   | { type: 'item.decided'; itemId: string; queueId: string; queue: string; verdict: string }
   | { type: 'claim.expired'; token: string; itemId: string; reviewerId: string }
+  | {
+      type: 'claim.breached';
+      token: string;
+      itemId: string;
+      reviewerId: string;
+      policy: string;
+      /** The claim ended (escalate, fallback) rather than staying with its holder (keep). */
+      ended: boolean;
+    }
   | { type: 'user.changed'; userId: string }
   | { type: 'apikey.revoked'; keyId: string };
 

@@ -21,6 +21,7 @@ import { Coalescer, KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { ItemStatus, ItemView, NewItem } from './item.js';
+import { AdmissionControl } from './admission-control.js';
 import { type ExistingItem, ItemRepository } from './item.repository.js';
 import { uuidv7 } from './uuid-v7.js';
 
@@ -65,6 +66,7 @@ export class IngestService {
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly events: DomainEvents,
+    private readonly admission: AdmissionControl,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
@@ -77,6 +79,14 @@ export class IngestService {
     const key = checkIdempotencyKey(idempotencyKey);
     const queue = await this.openQueueFor(principal, slug);
     const item = await this.prepare(principal, queue, dto, key);
+    try {
+      await this.admission.admit(queue, principal.service, 1);
+    } catch (error) {
+      // A repeat of an item already stored is answered as usual, however full the queue is now.
+      const [existing] = await this.resolveConflicts(principal, queue, [item]);
+      if (!existing || existing.requestHash !== item.requestHash) throw error;
+      return { created: false, item: stripInternal((await this.items.findView(existing.id))!) };
+    }
     const createdAt = (await this.writes.submit([item])).get(item.id);
     if (createdAt) {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
@@ -106,12 +116,16 @@ export class IngestService {
       ]);
     }
     const queue = await this.openQueueFor(principal, slug);
-    if (!key) return this.processBatch(principal, queue, dto.items);
+    if (!key) {
+      await this.admission.admit(queue, principal.service, dto.items.length);
+      return this.processBatch(principal, queue, dto.items);
+    }
 
     const requestHash = sha256(canonicalJson({ queue: slug, items: dto.items }));
     const stored = await this.claimBatchKey(principal.service, key, requestHash);
     if (stored) return stored;
     try {
+      await this.admission.admit(queue, principal.service, dto.items.length);
       const result = await this.processBatch(principal, queue, dto.items);
       await this.db.query(
         `UPDATE idempotency_records SET response = $3, response_status = 200 WHERE service = $1 AND key = $2`,
@@ -361,6 +375,7 @@ function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView
     metadata: item.metadata,
     callbackUrl: item.callbackUrl,
     slaDeadline: item.slaDeadline,
+    slaBreachedAt: null,
     createdAt: at,
     updatedAt: at,
     decision: null,

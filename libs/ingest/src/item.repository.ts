@@ -34,6 +34,7 @@ export interface ItemRow {
   metadata: Record<string, unknown>;
   callback_url: string | null;
   sla_deadline: Date | string | null;
+  sla_breached_at?: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
   decision?: {
@@ -181,6 +182,7 @@ export function itemViewFromRow(row: ItemRow): ItemView & { queueId: string } {
     metadata: row.metadata,
     callbackUrl: row.callback_url,
     slaDeadline: row.sla_deadline === null ? null : isoOf(row.sla_deadline),
+    slaBreachedAt: row.sla_breached_at ? isoOf(row.sla_breached_at) : null,
     createdAt: isoOf(row.created_at),
     updatedAt: isoOf(row.updated_at),
     decision: d && {

@@ -42,6 +42,8 @@ export interface ItemView {
   metadata: Record<string, unknown>;
   callbackUrl: string | null;
   slaDeadline: string | null;
+  /** When the SLA deadline passed with the item still open and its queue's policy was applied. */
+  slaBreachedAt: string | null;
   createdAt: string;
   updatedAt: string;
   decision: DecisionView | null;

@@ -19,6 +19,7 @@ interface QueueRow {
   reviews_required: number;
   qa_sample_rate: number;
   allow_admin_review: boolean;
+  max_pending: number | null;
   callback_url: string | null;
   paused: boolean;
   version: number;
@@ -43,6 +44,7 @@ const COLUMNS: Record<keyof QueueSettings, { column: string; json?: boolean }> =
   reviewsRequired: { column: 'reviews_required' },
   qaSampleRate: { column: 'qa_sample_rate' },
   allowAdminReview: { column: 'allow_admin_review' },
+  maxPending: { column: 'max_pending' },
   callbackUrl: { column: 'callback_url' },
 };
 
@@ -62,6 +64,7 @@ function toQueue(row: QueueRow): Queue {
     reviewsRequired: row.reviews_required,
     qaSampleRate: row.qa_sample_rate,
     allowAdminReview: row.allow_admin_review,
+    maxPending: row.max_pending,
     callbackUrl: row.callback_url,
     paused: row.paused,
     version: row.version,

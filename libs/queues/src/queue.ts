@@ -17,6 +17,8 @@ export interface Queue {
   qaSampleRate: number;
   /** Whether admins may claim and decide this queue's items (four-eyes when false). */
   allowAdminReview: boolean;
+  /** Backlog cap: beyond this many pending items submits are refused with 429. */
+  maxPending: number | null;
   callbackUrl: string | null;
   paused: boolean;
   version: number;
@@ -38,5 +40,6 @@ export interface QueueSettings {
   reviewsRequired?: number;
   qaSampleRate?: number;
   allowAdminReview?: boolean;
+  maxPending?: number | null;
   callbackUrl?: string | null;
 }

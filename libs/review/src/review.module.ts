@@ -5,10 +5,11 @@ import { Module } from '@nestjs/common';
 import { ClaimRepository } from './claim.repository.js';
 import { QueueStatsRepository } from './queue-stats.repository.js';
 import { ReviewService } from './review.service.js';
+import { SlaRepository } from './sla.repository.js';
 
 @Module({
   imports: [QueuesModule, DispatchModule, IngestModule],
-  providers: [ClaimRepository, QueueStatsRepository, ReviewService],
+  providers: [ClaimRepository, QueueStatsRepository, ReviewService, SlaRepository],
   exports: [ReviewService, ClaimRepository],
 })
 export class ReviewModule {}

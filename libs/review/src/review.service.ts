@@ -7,7 +7,6 @@ import { type DecisionView, ItemRepository, type ItemView } from '@arbiter/inges
 import { type Queue, QueueRepository, QueueService } from '@arbiter/queues';
 import { KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
-import fastJsonPatch from 'fast-json-patch';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   type Claim,
@@ -17,7 +16,9 @@ import {
   requeueEscalated,
   type Reviewer,
 } from './claim.repository.js';
+import { patchBetween } from './json-patch.js';
 import { type QueueStats, QueueStatsRepository } from './queue-stats.repository.js';
+import { type Breach, SlaRepository } from './sla.repository.js';
 
 export const MAX_LIVE_CLAIMS = 10;
 /** Stale jobs (items claimed another way, or decided) skipped before falling back to Postgres. */
@@ -52,6 +53,7 @@ export class ReviewService {
     private readonly events: DomainEvents,
     private readonly leases: LeaseTimer,
     private readonly db: Database,
+    private readonly sla: SlaRepository,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
@@ -208,6 +210,42 @@ export class ReviewService {
     return { ok: true };
   }
 
+  /**
+   * Applies each queue's onSlaBreach policy to up to `limit` overdue items, then tells the queues, the
+   * escalation targets and the reviewers holding them.
+   */
+  async applySlaBreaches(limit = 100): Promise<Breach[]> {
+    const breaches = await this.sla.breachDue(limit);
+    for (const b of breaches) {
+      this.changed.touch(b.queueId);
+      if (b.movedTo) {
+        await this.dispatcher.enqueue([{ id: b.itemId, queueId: b.movedTo, priority: b.priority }]);
+        this.changed.touch(b.movedTo);
+      }
+      if (b.claim) {
+        this.events.publish({
+          type: 'claim.breached',
+          token: b.claim.token,
+          itemId: b.itemId,
+          reviewerId: b.claim.reviewerId,
+          policy: b.policy,
+          ended: b.claim.ended,
+        });
+      }
+      if (b.outcome === 'fallback') {
+        const queue = await this.queues.findCachedById(b.queueId);
+        this.events.publish({
+          type: 'item.decided',
+          itemId: b.itemId,
+          queueId: b.queueId,
+          queue: queue?.slug ?? '',
+          verdict: 'fallback',
+        });
+      }
+    }
+    return breaches;
+  }
+
   /** An admin puts an escalated item back in line, in `slug` (its own queue or another). */
   async requeue(principal: UserPrincipal, itemId: string, slug: string): Promise<ItemView> {
     const queue = await this.queueRepository.findBySlug(slug);
@@ -254,7 +292,7 @@ export class ReviewService {
         const problems = queue ? this.queues.outputProblems(queue, body.output) : [];
         if (problems.length > 0)
           throw DomainError.validation(problems, 'output does not match the queue outputSchema');
-        const patch = fastJsonPatch.compare(asDocument(item!.output), asDocument(body.output));
+        const patch = patchBetween(item!.output, body.output);
         return { verdict: body.verdict, output: body.output, patch, comment, requestHash };
       }
     }
@@ -280,9 +318,4 @@ function workerOf(principal: UserPrincipal): Reviewer {
 
 function grant(claim: Claim): ClaimGrant {
   return { token: claim.token, expiresAt: claim.expiresAt.toISOString() };
-}
-
-/** fast-json-patch compares objects and arrays; a scalar output is wrapped so the patch replaces the root. */
-function asDocument(value: unknown): object {
-  return typeof value === 'object' && value !== null ? value : { '': value };
 }

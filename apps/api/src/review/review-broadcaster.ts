@@ -65,6 +65,18 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
           .to(userRoom(event.reviewerId))
           .emit('claim:expired', { token: event.token, itemId: event.itemId });
         return;
+      case 'claim.breached': {
+        const holder = this.local.to(userRoom(event.reviewerId));
+        holder.emit('claim:sla_breached', {
+          token: event.token,
+          itemId: event.itemId,
+          policy: event.policy,
+          claimEnded: event.ended,
+        });
+        // A claim the policy took away ends for its holder like an expired lease.
+        if (event.ended) holder.emit('claim:expired', { token: event.token, itemId: event.itemId });
+        return;
+      }
       case 'user.changed':
         this.auth.forgetUser(event.userId);
         void this.refreshRooms(event.userId);

@@ -1,0 +1,226 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createWorkerApp } from '../apps/worker/src/worker.app.js';
+import { type RunningApi, startApi } from './support/api-harness.js';
+import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
+import { ReviewClient } from './support/review-client.js';
+import { eventually } from './support/review-kit.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+const FALLBACK = { label: 'other', summary: 'Routed to the default handling: no one reviewed it in time.' };
+
+describe('SLA: a deadline that passes applies the queue policy', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let admin: string;
+
+  before(async () => {
+    env = await createTestEnv();
+    const config = env.config({ SLA_SWEEP_INTERVAL_MS: '100' });
+    api = await startApi(config);
+    worker = await createWorkerApp(config);
+    admin = await loginAdmin(api.client);
+  });
+  after(async () => {
+    await worker?.close();
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  async function setUp(settings: Record<string, unknown>, extraQueues: string[] = []) {
+    const queue = await newQueue(api.client, admin, { slaSeconds: 1, ...settings });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const reviewer = await newUser(api.client, admin, ['reviewer'], [queue.slug, ...extraQueues]);
+    const submit = async () => {
+      const res = await api.client.post(`/api/v1/queues/${queue.slug}/items`, itemBody(), { apiKey: key });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.ok(res.body.slaDeadline, 'the item carries its deadline');
+      return res.body.id as string;
+    };
+    return { queue, reviewer, submit };
+  }
+
+  const item = async (id: string) => (await api.client.get(`/api/v1/items/${id}`, { token: admin })).body;
+  const actions = (view: { history: { action: string }[] }) => view.history.map((e) => e.action);
+
+  it('keep: flags the item, leaves the claim with its holder and tells them', async () => {
+    const { queue, reviewer, submit } = await setUp({ onSlaBreach: 'keep' });
+    const id = await submit();
+    const socket = await ReviewClient.connect(api.url, reviewer.token);
+    try {
+      const claim = await socket.call('claim:next', { queue: queue.slug });
+      assert.equal(claim.item.id, id);
+      const told = await socket.next('claim:sla_breached', (e: { itemId: string }) => e.itemId === id, 5000);
+      assert.deepEqual(told, { token: claim.claim.token, itemId: id, policy: 'keep', claimEnded: false });
+      const view = await item(id);
+      assert.equal(view.status, 'claimed');
+      assert.ok(view.slaBreachedAt);
+      assert.ok(actions(view).includes('item.sla_breached'));
+      const decided = await socket.call('claim:decide', { token: claim.claim.token, verdict: 'approve' });
+      assert.equal(decided.decision.verdict, 'approve', JSON.stringify(decided));
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('escalate: moves a pending item to the escalation queue, where it can be claimed', async () => {
+    const target = await newQueue(api.client, admin);
+    const { reviewer, submit } = await setUp({ onSlaBreach: 'escalate', escalateTo: target.slug }, [
+      target.slug,
+    ]);
+    const id = await submit();
+    await eventually('moved', async () => (await item(id)).queue === target.slug, 8000);
+    const view = await item(id);
+    assert.equal(view.status, 'pending');
+    assert.ok(view.slaBreachedAt);
+    const claim = await api.client.post(`/api/v1/queues/${target.slug}/claim`, undefined, {
+      token: reviewer.token,
+    });
+    assert.equal(claim.status, 200);
+    assert.equal(claim.body.item.id, id);
+  });
+
+  it('escalate with nowhere to go: the item waits for an admin', async () => {
+    const { submit } = await setUp({ onSlaBreach: 'escalate' });
+    const id = await submit();
+    await eventually('escalated', async () => (await item(id)).status === 'escalated', 8000);
+  });
+
+  it('fallback: the queue output is the decision, not human-reviewed, and the holder loses the claim', async () => {
+    const { queue, reviewer, submit } = await setUp({ onSlaBreach: 'fallback', fallbackOutput: FALLBACK });
+    const id = await submit();
+    const socket = await ReviewClient.connect(api.url, reviewer.token);
+    const watcher = await ReviewClient.connect(api.url, reviewer.token);
+    try {
+      await watcher.call('queue:subscribe', { queue: queue.slug });
+      const decidedEvent = watcher.next('item:decided', (e: { itemId: string }) => e.itemId === id, 8000);
+      const claim = await socket.call('claim:next', { queue: queue.slug });
+      assert.equal(claim.item.id, id);
+      const expired = socket.next(
+        'claim:expired',
+        (e: { token: string }) => e.token === claim.claim.token,
+        8000,
+      );
+      const told = await socket.next('claim:sla_breached', (e: { itemId: string }) => e.itemId === id, 8000);
+      assert.equal(told.policy, 'fallback');
+      assert.equal(told.claimEnded, true);
+      await expired;
+      assert.deepEqual(await decidedEvent, { itemId: id, queue: queue.slug, verdict: 'fallback' });
+
+      const view = await item(id);
+      assert.equal(view.status, 'fallback');
+      assert.equal(view.decision.verdict, 'fallback');
+      assert.equal(view.decision.reviewerId, null);
+      assert.deepEqual(view.decision.output, FALLBACK);
+      assert.ok(Array.isArray(view.decision.patch));
+      assert.deepEqual(
+        actions(view).filter((a: string) => a.startsWith('item.sla') || a === 'item.fallback'),
+        ['item.sla_breached', 'item.fallback'],
+      );
+      const late = await socket.call('claim:decide', { token: claim.claim.token, verdict: 'approve' });
+      assert.equal(late.error?.code, 'CLAIM_EXPIRED');
+    } finally {
+      socket.close();
+      watcher.close();
+    }
+  });
+});
+
+describe('admission control: submits a queue cannot serve in time are refused with 429', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let second: RunningApi;
+  let admin: string;
+
+  before(async () => {
+    env = await createTestEnv();
+    const config = env.config({ ADMISSION_MIN_PENDING: '5', RATE_LIMIT_PER_SERVICE: '5' });
+    api = await startApi(config);
+    second = await startApi(config);
+    admin = await loginAdmin(api.client);
+  });
+  after(async () => {
+    await second?.close();
+    await api?.close();
+    await env?.cleanup();
+  });
+
+  /** Waits for the start of a wall-clock second, so a burst falls in one rate-limit window. */
+  async function startOfSecond(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+  }
+
+  it('refuses beyond the backlog cap, still answers a repeat, and refuses an oversized batch', async () => {
+    const queue = await newQueue(api.client, admin, { maxPending: 3 });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const bodies = [0, 1, 2].map((i) => itemBody({ externalId: `cap-${i}` }));
+    for (const body of bodies) {
+      await startOfSecond();
+      assert.equal(
+        (await api.client.post(`/api/v1/queues/${queue.slug}/items`, body, { apiKey: key })).status,
+        201,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the backlog is read at most once a second
+    const refused = await api.client.post(`/api/v1/queues/${queue.slug}/items`, itemBody(), { apiKey: key });
+    assert.equal(refused.status, 429, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'RATE_LIMITED');
+    assert.match(refused.body.message, /cap is 3/);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    const repeat = await api.client.post(`/api/v1/queues/${queue.slug}/items`, bodies[0], { apiKey: key });
+    assert.equal(repeat.status, 200, 'a repeat of a stored item is not refused');
+    const batch = await api.client.post(
+      `/api/v1/queues/${queue.slug}/items/batch`,
+      { items: [itemBody()] },
+      { apiKey: key },
+    );
+    assert.equal(batch.status, 429);
+  });
+
+  it('refuses when the projected wait exceeds the SLA, and not on a queue without one', async () => {
+    const withSla = await newQueue(api.client, admin, { slaSeconds: 60 });
+    const without = await newQueue(api.client, admin);
+    const { key } = await newServiceKey(api.client, admin, [withSla.slug, without.slug]);
+    const fill = async (slug: string) => {
+      await startOfSecond();
+      const res = await api.client.post(
+        `/api/v1/queues/${slug}/items/batch`,
+        { items: [1, 2, 3, 4, 5].map(() => itemBody()) },
+        { apiKey: key },
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    };
+    await fill(withSla.slug);
+    await fill(without.slug);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refused = await api.client.post(`/api/v1/queues/${withSla.slug}/items`, itemBody(), {
+      apiKey: key,
+    });
+    assert.equal(refused.status, 429, JSON.stringify(refused.body));
+    assert.match(refused.body.message, /SLA of 60 s/);
+    assert.equal(refused.headers.get('retry-after'), '60', 'no one is deciding: try again in a minute');
+    await startOfSecond();
+    const accepted = await api.client.post(`/api/v1/queues/${without.slug}/items`, itemBody(), {
+      apiKey: key,
+    });
+    assert.equal(accepted.status, 201);
+  });
+
+  it('holds a per-service rate limit across API nodes', async () => {
+    const queue = await newQueue(api.client, admin);
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const batch = () => ({ items: [1, 2, 3, 4].map(() => itemBody()) });
+    await startOfSecond();
+    const [a, b] = await Promise.all([
+      api.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batch(), { apiKey: key }),
+      second.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batch(), { apiKey: key }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    assert.deepEqual(statuses, [200, 429], 'eight items in one second against a limit of five');
+    const refused = a.status === 429 ? a : b;
+    assert.equal(refused.body.code, 'RATE_LIMITED');
+    assert.equal(refused.headers.get('retry-after'), '1');
+  });
+});
