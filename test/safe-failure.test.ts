@@ -103,7 +103,11 @@ describe('SLA: a deadline that passes applies the queue policy', () => {
         (e: { token: string }) => e.token === claim.claim.token,
         8000,
       );
-      const told = await socket.next('claim:sla_breached', (e: { itemId: string }) => e.itemId === id, 8000);
+      const told = await socket.next<{ itemId: string; policy: string; claimEnded: boolean }>(
+        'claim:sla_breached',
+        (e) => e.itemId === id,
+        8000,
+      );
       assert.equal(told.policy, 'fallback');
       assert.equal(told.claimEnded, true);
       await expired;
