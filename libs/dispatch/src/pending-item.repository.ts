@@ -26,4 +26,14 @@ export class PendingItemRepository {
     );
     return rows.map((r) => ({ id: r.id, queueId, priority: r.priority }));
   }
+
+  /** Which of these items are no longer pending in `queueId` (claimed, decided or moved meanwhile). */
+  async noLongerPending(queueId: string, itemIds: string[]): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT id FROM unnest($2::uuid[]) AS t(id)
+        WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.id AND i.queue_id = $1 AND i.status = 'pending')`,
+      [queueId, itemIds],
+    );
+    return rows.map((r) => r.id);
+  }
 }

@@ -56,7 +56,15 @@ export class Reconciler {
       const toAdd = page.filter((i) => missing.has(i.id));
       if (toAdd.length > 0) {
         if (!(await this.dispatcher.enqueue(toAdd))) throw new Error('Redis refused the re-enqueue');
-        enqueued += toAdd.length;
+        // An item claimed between the page read and the enqueue (its job taken and gone) just got a job
+        // again: take it back, or it lingers for an item that may be decided already. An item pending again
+        // by now loses nothing: a later run finds it missing and queues it.
+        const stale = await this.pending.noLongerPending(
+          queueId,
+          toAdd.map((i) => i.id),
+        );
+        if (stale.length > 0) await this.dispatcher.withdraw(queueId, stale);
+        enqueued += toAdd.length - stale.length;
       }
     }
   }

@@ -101,6 +101,18 @@ export class ReviewDispatcher implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Removes the waiting jobs of items that no longer need one; a job being taken right now is left to its
+   * taker. Resolves how many were removed.
+   */
+  async withdraw(queueId: string, itemIds: string[]): Promise<number> {
+    const queue = this.queueFor(queueId);
+    const removed = await Promise.all(
+      itemIds.map((id) => queue.remove(reviewJobId(id), { removeChildren: false }).catch(() => 0)),
+    );
+    return removed.filter((n) => n === 1).length;
+  }
+
   /** Jobs waiting on a queue (the count the reconciler compares with Postgres). */
   async waitingCount(queueId: string): Promise<number> {
     const counts = await this.queueFor(queueId).getJobCounts('wait', 'prioritized', 'active', 'delayed');

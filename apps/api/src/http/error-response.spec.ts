@@ -56,4 +56,13 @@ describe('toErrorResponse', () => {
     assert.equal(body.code, 'UNAVAILABLE');
     assert.equal(headers['retry-after'], '1');
   });
+
+  it('answers a refused connection reported as an AggregateError with no message as 503', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' });
+    const aggregate = new AggregateError([refused, { code: 'ECONNREFUSED' }], '');
+    const { body, headers } = toErrorResponse(Object.assign(new Error(''), { driverError: aggregate }));
+    assert.equal(body.statusCode, 503);
+    assert.equal(body.code, 'UNAVAILABLE');
+    assert.equal(headers['retry-after'], '1');
+  });
 });

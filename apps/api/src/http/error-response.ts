@@ -52,13 +52,34 @@ const TRANSIENT_PG = new Set([
   '08004',
 ]);
 
+const LOST_CONNECTION = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
 function isDatabaseUnavailable(error: unknown): boolean {
   const code = pgCode(error);
   if (code && TRANSIENT_PG.has(code)) return true;
   const message = error instanceof Error ? error.message : '';
-  return /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
-    message,
+  return (
+    /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    ) || hasLostConnectionCode(error, 0)
   );
+}
+
+/**
+ * A refused or reset socket, wherever the driver put it: Node reports a host with several addresses
+ * (localhost as ::1 and 127.0.0.1) as an AggregateError with an empty message and the causes inside.
+ */
+function hasLostConnectionCode(error: unknown, depth: number): boolean {
+  if (typeof error !== 'object' || error === null || depth > 3) return false;
+  const { code, cause, driverError, errors } = error as {
+    code?: unknown;
+    cause?: unknown;
+    driverError?: unknown;
+    errors?: unknown;
+  };
+  if (typeof code === 'string' && LOST_CONNECTION.has(code)) return true;
+  const nested = [cause, driverError, ...(Array.isArray(errors) ? errors : [])];
+  return nested.some((inner) => hasLostConnectionCode(inner, depth + 1));
 }
 
 /** The contract's error body for anything thrown while serving a request. */
