@@ -4,6 +4,7 @@ import { ReviewFunctions1764300000000 } from './1764300000000-review-functions.j
 import { ReviewRoundTrips1764400000000 } from './1764400000000-review-round-trips.js';
 import { AuditChain1764500000000 } from './1764500000000-audit-chain.js';
 import { FourEyes1764600000000 } from './1764600000000-four-eyes.js';
+import { Deliveries1764700000000 } from './1764700000000-deliveries.js';
 import { SafeFailure1764800000000 } from './1764800000000-safe-failure.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   ReviewRoundTrips1764400000000,
   AuditChain1764500000000,
   FourEyes1764600000000,
+  Deliveries1764700000000,
   SafeFailure1764800000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';

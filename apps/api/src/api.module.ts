@@ -2,6 +2,7 @@ import { AuditModule } from '@arbiter/audit';
 import { AuthGuard, AuthModule } from '@arbiter/auth';
 import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
+import { DeliveryModule } from '@arbiter/delivery';
 import { DispatchModule } from '@arbiter/dispatch';
 import { IngestModule } from '@arbiter/ingest';
 import { QueuesModule } from '@arbiter/queues';
@@ -20,6 +21,7 @@ import { QueueController } from './controllers/queue.controller.js';
 import { UserController } from './controllers/user.controller.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { ClaimController } from './controllers/claim.controller.js';
+import { DeliveryController } from './controllers/delivery.controller.js';
 import { MetricsController } from './controllers/metrics.controller.js';
 import { ReviewBroadcaster } from './review/review-broadcaster.js';
 import { ReviewGateway } from './review/review.gateway.js';
@@ -42,6 +44,7 @@ export class ApiModule {
         EventsModule,
         MetricsModule,
         ReviewModule,
+        DeliveryModule,
       ],
       controllers: [
         AuthController,
@@ -53,6 +56,7 @@ export class ApiModule {
         HealthController,
         MetricsController,
         AuditController,
+        DeliveryController,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },

@@ -6,6 +6,7 @@ import { EventsModule } from '@arbiter/events';
 import { RedisModule } from '@arbiter/redis';
 import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { DeliveryWorkerModule } from './delivery-worker.module.js';
 import { LeaseJobs } from './lease.jobs.js';
 import { ReconcileLoop } from './reconcile.loop.js';
 import { SealLoop } from './seal.loop.js';
@@ -24,6 +25,7 @@ export class WorkerModule {
         DispatchModule,
         ReviewModule,
         AuditModule,
+        DeliveryWorkerModule,
       ],
       providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop],
     };

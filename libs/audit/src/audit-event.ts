@@ -21,6 +21,7 @@ export type AuditAction =
   | 'item.requeued'
   | 'delivery.succeeded'
   | 'delivery.dead'
+  | 'delivery.replayed'
   | 'queue.created'
   | 'queue.updated'
   | 'queue.paused'

@@ -1,0 +1,82 @@
+import { actorOf, Allow, CurrentPrincipal, type Principal } from '@arbiter/auth';
+import { validateInput } from '@arbiter/contracts';
+import {
+  DeliveryAdminService,
+  type DeliveryView,
+  ListDeliveriesQueryDto,
+  ReplayDeliveriesQueryDto,
+} from '@arbiter/delivery';
+import {
+  type ArgumentMetadata,
+  Controller,
+  Get,
+  HttpCode,
+  Injectable,
+  Param,
+  type PipeTransform,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { IdPipe } from './id.pipe.js';
+
+/** Query strings are judged like bodies: the same validateInput, unknown parameters refused. */
+@Injectable()
+class QueryDtoPipe implements PipeTransform {
+  transform(value: unknown, { metatype }: ArgumentMetadata): unknown {
+    return validateInput(metatype as new () => object, value ?? {});
+  }
+}
+
+const DELIVERY_SHAPE =
+  '{id, webhookId, itemId, queue, url, status, attempts:[{at, statusCode, error, durationMs}], createdAt, ' +
+  'nextAttemptAt, deliveredAt}';
+
+@ApiTags('deliveries')
+@ApiBearerAuth()
+@Allow('admin')
+@ApiResponse({ status: 401, description: 'UNAUTHENTICATED' })
+@ApiResponse({ status: 403, description: 'FORBIDDEN: admins only' })
+@Controller('api/v1/deliveries')
+export class DeliveryController {
+  constructor(private readonly deliveries: DeliveryAdminService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Webhook deliveries, newest first, with every attempt' })
+  @ApiOkResponse({ description: `{deliveries:[${DELIVERY_SHAPE}]}` })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: an unknown parameter or a bad value' })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
+  list(@Query(QueryDtoPipe) query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryView[] }> {
+    return this.deliveries.list(query);
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send every dead-lettered delivery again, each under its own webhook-id',
+    description: 'They go back to pending with a fresh round of attempts; earlier attempts are kept.',
+  })
+  @ApiOkResponse({ description: '{replayed}: how many deliveries went back to pending' })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: status must be dead; no other parameters' })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
+  replayAll(
+    @CurrentPrincipal() principal: Principal,
+    @Query(QueryDtoPipe) query: ReplayDeliveriesQueryDto,
+  ): Promise<{ replayed: number }> {
+    return this.deliveries.replayAll(query, actorOf(principal));
+  }
+
+  @Post(':id/replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send a delivery again under the same webhook-id',
+    description:
+      'A delivered or dead delivery goes back to pending with a fresh round of attempts (earlier attempts ' +
+      'kept); a pending one is made due now; one in flight is left to finish.',
+  })
+  @ApiOkResponse({ description: DELIVERY_SHAPE })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND' })
+  replay(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: string): Promise<DeliveryView> {
+    return this.deliveries.replay(id, actorOf(principal));
+  }
+}
