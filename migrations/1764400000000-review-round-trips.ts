@@ -47,8 +47,25 @@ export class ReviewRoundTrips1764400000000 implements MigrationInterface {
       END $$`);
 
     await q.query(`DROP FUNCTION decide_claim(text, uuid, text, text, text, jsonb, jsonb, text, text)`);
-    await q.query(`
-      CREATE FUNCTION decide_claim(
+    await q.query(decideClaimSql(false));
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(
+      `DROP FUNCTION decide_claim(text, uuid, text, uuid[], text, text, jsonb, jsonb, text, text)`,
+    );
+    await q.query(`DROP FUNCTION claim_item(uuid, uuid, uuid, text, text, double precision, integer)`);
+    // Back to the previous versions of both.
+    await new ReviewFunctions1764300000000().up(q);
+  }
+}
+
+/**
+ * decide_claim as this migration made it; with `withQueue` the decision names its queue itself instead of
+ * leaving it to the decisions_fill_queue trigger (migration 1764900000000).
+ */
+export function decideClaimSql(withQueue: boolean): string {
+  return `      CREATE OR REPLACE FUNCTION decide_claim(
         p_token text, p_reviewer uuid, p_email text, p_queues uuid[], p_hash text, p_verdict text,
         p_output jsonb, p_patch jsonb, p_comment text, p_status text
       ) RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -78,8 +95,9 @@ export class ReviewRoundTrips1764400000000 implements MigrationInterface {
           RAISE EXCEPTION 'claim not live' USING HINT = 'arbiter:claim_expired';
         END IF;
         SELECT output INTO v_ai_output FROM items WHERE id = c.item_id FOR UPDATE;
-        INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, comment, duration_ms, claim_id, request_hash)
-        VALUES (c.item_id, p_verdict, CASE WHEN p_verdict = 'approve' THEN v_ai_output ELSE p_output END, p_patch,
+        INSERT INTO decisions (item_id, ${withQueue ? 'queue_id, ' : ''}verdict, output, patch, reviewer_id, comment, duration_ms, claim_id,
+                               request_hash)
+        VALUES (c.item_id, ${withQueue ? 'c.queue_id, ' : ''}p_verdict, CASE WHEN p_verdict = 'approve' THEN v_ai_output ELSE p_output END, p_patch,
                 p_reviewer, p_comment, (extract(epoch FROM now() - c.claimed_at) * 1000)::int, c.id, p_hash)
         RETURNING * INTO d;
         UPDATE items SET status = p_status, version = version + 1, updated_at = now() WHERE id = c.item_id;
@@ -89,15 +107,5 @@ export class ReviewRoundTrips1764400000000 implements MigrationInterface {
                 jsonb_build_object('decisionId', d.id, 'claimId', c.id, 'verdict', p_verdict, 'patch', p_patch,
                                    'comment', p_comment));
         RETURN jsonb_build_object('replayed', false, 'decision', to_jsonb(d), 'queueId', c.queue_id);
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(
-      `DROP FUNCTION decide_claim(text, uuid, text, uuid[], text, text, jsonb, jsonb, text, text)`,
-    );
-    await q.query(`DROP FUNCTION claim_item(uuid, uuid, uuid, text, text, double precision, integer)`);
-    // Back to the previous versions of both.
-    await new ReviewFunctions1764300000000().up(q);
-  }
+      END $$`;
 }

@@ -6,6 +6,7 @@ import { AuditChain1764500000000 } from './1764500000000-audit-chain.js';
 import { FourEyes1764600000000 } from './1764600000000-four-eyes.js';
 import { Deliveries1764700000000 } from './1764700000000-deliveries.js';
 import { SafeFailure1764800000000 } from './1764800000000-safe-failure.js';
+import { DecisionsCarryQueue1764900000000 } from './1764900000000-decisions-carry-queue.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -17,5 +18,6 @@ export const MIGRATIONS = [
   FourEyes1764600000000,
   Deliveries1764700000000,
   SafeFailure1764800000000,
+  DecisionsCarryQueue1764900000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';

@@ -71,8 +71,8 @@ WITH r AS (
   ON CONFLICT DO NOTHING
   RETURNING id, status, created_at
 ), dec AS (
-  INSERT INTO decisions (item_id, verdict, output, patch, decided_at)
-  SELECT ins.id, 'auto_approve', r.output, '[]'::jsonb, ins.created_at
+  INSERT INTO decisions (item_id, queue_id, verdict, output, patch, decided_at)
+  SELECT ins.id, r.queue_id, 'auto_approve', r.output, '[]'::jsonb, ins.created_at
     FROM ins JOIN r USING (id) WHERE ins.status = 'auto_approved'
 ), aud AS (
   INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)

@@ -108,10 +108,10 @@ async function breach(tx: Sql, row: DueRow): Promise<Breach> {
   const output = row.fallback_output ?? null;
   const patch = patchBetween(row.output, output);
   const [decision] = await tx.query<{ id: string }>(
-    `INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, comment)
-     VALUES ($1, 'fallback', $2, $3, NULL, 'SLA deadline passed: the queue''s fallback output applies')
+    `INSERT INTO decisions (item_id, queue_id, verdict, output, patch, reviewer_id, comment)
+     VALUES ($1, $2, 'fallback', $3, $4, NULL, 'SLA deadline passed: the queue''s fallback output applies')
      RETURNING id`,
-    [row.id, JSON.stringify(output), JSON.stringify(patch)],
+    [row.id, row.queue_id, JSON.stringify(output), JSON.stringify(patch)],
   );
   await tx.query(
     `UPDATE items SET status = 'fallback', sla_breached_at = now(), version = version + 1, updated_at = now()
