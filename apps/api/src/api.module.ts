@@ -14,6 +14,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyController } from './controllers/api-key.controller.js';
 import { AuditController } from './controllers/audit.controller.js';
+import { AuditExportController } from './controllers/audit-export.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { ItemController } from './controllers/item.controller.js';
@@ -56,6 +57,7 @@ export class ApiModule {
         HealthController,
         MetricsController,
         AuditController,
+        AuditExportController,
         DeliveryController,
       ],
       providers: [

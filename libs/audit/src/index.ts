@@ -3,3 +3,4 @@ export * from './audit.repository.js';
 export * from './audit.module.js';
 export * from './chain.js';
 export * from './chain.repository.js';
+export * from './export/index.js';
