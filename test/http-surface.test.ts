@@ -34,6 +34,15 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     }
   });
 
+  it('serves the web UI at every page address, so a reload or a shared link opens the page', async () => {
+    for (const path of ['/', '/login', '/queues/demo', '/audit', '/audit/items/x', '/admin', '/admin/keys']) {
+      const res = await api.client.get(path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/, path);
+      assert.match(String(res.body), /<div id="root">/, path);
+    }
+  });
+
   it('honours a configured body limit with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await api.client.post('/api/v1/auth/login', { email: 'a@b.c', password: 'x'.repeat(70_000) });
     assert.equal(res.status, 413);

@@ -22,8 +22,10 @@ function isErrorBody(value: unknown): value is ApiErrorBody {
   );
 }
 
-async function request<T>(method: string, path: string, options: { token?: string; body?: unknown }) {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+type RequestOptions = { token?: string; body?: unknown; accept?: string };
+
+async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.token) headers['Authorization'] = `Bearer ${options.token}`;
   let response: Response;
@@ -36,8 +38,8 @@ async function request<T>(method: string, path: string, options: { token?: strin
   } catch {
     throw new ApiError(0, 'NETWORK', 'Cannot reach the server. Check your connection and try again.');
   }
-  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
   if (!response.ok) {
+    const body: unknown = await response.json().catch(() => undefined);
     if (isErrorBody(body)) throw new ApiError(response.status, body.code, body.message, body.details);
     const message =
       response.status >= 500
@@ -45,7 +47,24 @@ async function request<T>(method: string, path: string, options: { token?: strin
         : `Request failed (HTTP ${response.status}).`;
     throw new ApiError(response.status, `HTTP_${response.status}`, message);
   }
+  return response;
+}
+
+/** A JSON request; resolves with the parsed body (undefined for 204), or throws an ApiError. */
+export async function request<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+  const response = await send(method, path, options);
+  const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
   return body as T;
+}
+
+/** A GET whose answer is not JSON (JSONL or CSV exports), as a Blob. */
+export async function requestBlob(path: string, token: string, accept: string): Promise<Blob> {
+  const response = await send('GET', path, { token, accept });
+  try {
+    return await response.blob();
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The download was interrupted. Try again.');
+  }
 }
 
 export function login(email: string, password: string): Promise<LoginResponse> {

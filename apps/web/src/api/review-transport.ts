@@ -1,6 +1,7 @@
 import type {
   Claim,
   ClaimExpiredEvent,
+  ClaimSlaBreachedEvent,
   ClaimNextResult,
   DecideRequest,
   Decision,
@@ -17,6 +18,7 @@ export interface ReviewTransport {
   escalate(token: string, comment: string): Promise<Result<{ ok: true }>>;
   /** Returns the unsubscribe function. */
   onClaimExpired(listener: (event: ClaimExpiredEvent) => void): () => void;
+  onSlaBreached(listener: (event: ClaimSlaBreachedEvent) => void): () => void;
 }
 
 export interface StatsSource {

@@ -3,6 +3,7 @@ import type { ReviewTransport, StatsSource } from './review-transport';
 import {
   isAckFailure,
   type ClaimExpiredEvent,
+  type ClaimSlaBreachedEvent,
   type ClientToServerEvents,
   type DecideRequest,
   type QueueStats,
@@ -58,6 +59,11 @@ export class ReviewClient implements ReviewTransport, StatsSource {
   onClaimExpired(listener: (event: ClaimExpiredEvent) => void): () => void {
     this.socket.on('claim:expired', listener);
     return () => void this.socket.off('claim:expired', listener);
+  }
+
+  onSlaBreached(listener: (event: ClaimSlaBreachedEvent) => void): () => void {
+    this.socket.on('claim:sla_breached', listener);
+    return () => void this.socket.off('claim:sla_breached', listener);
   }
 
   private async call<E extends keyof ReviewCalls>(

@@ -67,6 +67,8 @@ export interface ReviewItem {
   metadata?: Record<string, unknown>;
   createdAt: string;
   slaDeadline?: string | null;
+  /** Set when the deadline passed with the item still open (the queue's policy applied). */
+  slaBreachedAt?: string | null;
 }
 
 export interface Claim {
@@ -131,6 +133,14 @@ export interface ClaimExpiredEvent {
   itemId: string;
 }
 
+/** The item's SLA deadline passed while claimed; `claimEnded` when the queue's policy took it away. */
+export interface ClaimSlaBreachedEvent {
+  token: string;
+  itemId: string;
+  policy: 'keep' | 'escalate' | 'fallback';
+  claimEnded: boolean;
+}
+
 export interface ItemDecidedEvent {
   itemId: string;
   queue: string;
@@ -140,6 +150,7 @@ export interface ItemDecidedEvent {
 export interface ServerToClientEvents {
   'queue:stats': (stats: QueueStats) => void;
   'claim:expired': (event: ClaimExpiredEvent) => void;
+  'claim:sla_breached': (event: ClaimSlaBreachedEvent) => void;
   'item:decided': (event: ItemDecidedEvent) => void;
 }
 
@@ -150,4 +161,168 @@ export function isAckFailure(value: unknown): value is AckFailure {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const error = (value as { error: unknown }).error;
   return typeof error === 'object' && error !== null && 'code' in error;
+}
+
+// Auditor and admin pages.
+
+export type SlaPolicy = 'keep' | 'escalate' | 'fallback';
+
+/** A queue as admins see it (GET /api/v1/queues). */
+export interface QueueDetail extends Queue {
+  id: string;
+  autoApproveAbove: number | null;
+  slaSeconds: number | null;
+  onSlaBreach: SlaPolicy;
+  fallbackOutput: unknown;
+  escalateTo: string | null;
+  reviewsRequired: number;
+  qaSampleRate: number;
+  callbackUrl: string | null;
+  /** Four-eyes: unless true, admins may not claim or decide this queue's items. */
+  allowAdminReview?: boolean;
+  paused: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What POST /api/v1/queues and PATCH /api/v1/queues/:slug accept; `null` clears an optional setting. */
+export interface QueueSettings {
+  name?: string;
+  instructions?: string;
+  outputSchema?: JsonSchema | null;
+  autoApproveAbove?: number | null;
+  leaseSeconds?: number;
+  slaSeconds?: number | null;
+  onSlaBreach?: SlaPolicy;
+  fallbackOutput?: unknown;
+  escalateTo?: string | null;
+  reviewsRequired?: number;
+  qaSampleRate?: number;
+  callbackUrl?: string | null;
+  allowAdminReview?: boolean;
+}
+
+export interface UserAccount {
+  id: string;
+  email: string;
+  roles: Role[];
+  queues: string[];
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  roles: Role[];
+  queues: string[];
+}
+
+export interface UserChanges {
+  roles?: Role[];
+  queues?: string[];
+  password?: string;
+  disabled?: boolean;
+}
+
+export interface ApiKey {
+  id: string;
+  service: string;
+  /** The first characters of the key, to recognise it. */
+  prefix: string;
+  queues: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** The answer to POST /api/v1/api-keys: the only time `key` and `webhookSecret` are shown. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+  webhookSecret: string;
+}
+
+export interface Actor {
+  type: 'user' | 'service' | 'system';
+  id: string | null;
+  name: string | null;
+}
+
+/** An audit event, as in an item's `history` and the event log. */
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  at: string;
+  actor: Actor;
+  action: string;
+  subject: { type: string; id: string };
+  queueId?: string | null;
+  data: Record<string, unknown>;
+  chain?: { pos: number; prevHash: string; hash: string } | null;
+}
+
+/** One line of GET /api/v1/audit/decisions?format=jsonl. */
+export interface DecisionRecord {
+  decisionId: string;
+  itemId: string;
+  externalId: string;
+  queue: string;
+  model: { name: string; version: string };
+  confidence: number | null;
+  reason: Reason;
+  aiOutput: unknown;
+  finalOutput: unknown;
+  patch: unknown[] | null;
+  verdict: Verdict;
+  reviewer: { id: string; email: string } | null;
+  comment: string | null;
+  receivedAt: string;
+  decidedAt: string;
+  timeToDecisionMs: number | null;
+  durationMs: number | null;
+}
+
+/** GET /api/v1/audit/verify. */
+export interface ChainVerdict {
+  valid: boolean;
+  checked: number;
+  head: string;
+  firstInvalidSeq?: number;
+  sealed: number;
+  unsealed: number;
+  lastSealedAt: string | null;
+}
+
+/** GET /api/v1/items/:id for an auditor or admin. */
+export interface ItemDetail extends ReviewItem {
+  service?: string;
+  updatedAt?: string;
+  decision: Decision | null;
+  history?: AuditEvent[];
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** One try at sending a webhook; `statusCode` is null when no answer arrived (refused, timeout, network). */
+export interface DeliveryAttempt {
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs?: number | null;
+}
+
+/** GET /api/v1/deliveries (admins): one webhook of one item, with every attempt. */
+export interface Delivery {
+  id: string;
+  /** The `webhook-id` header of every attempt and replay. */
+  webhookId: string;
+  itemId: string;
+  queue: string;
+  url: string;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  createdAt?: string;
+  /** When the next attempt is due; null unless pending. */
+  nextAttemptAt?: string | null;
+  deliveredAt?: string | null;
 }

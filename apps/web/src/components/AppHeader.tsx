@@ -1,12 +1,16 @@
+import type { ReactNode } from 'react';
 import type { User } from '../api/types';
 import type { ConnectionStatus } from '../hooks/useReviewConnection';
 
 interface AppHeaderProps {
   user: User;
-  status: ConnectionStatus;
+  /** The live connection of the reviewer UI; the audit and admin pages have none. */
+  status?: ConnectionStatus;
   onHome: () => void;
   onLogout: () => void;
   badge?: string;
+  /** Links to the other areas the user may use. */
+  nav?: ReactNode;
 }
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -15,7 +19,7 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   disconnected: 'Offline',
 };
 
-export function AppHeader({ user, status, onHome, onLogout, badge }: AppHeaderProps) {
+export function AppHeader({ user, status, onHome, onLogout, badge, nav }: AppHeaderProps) {
   return (
     <header className="app-header">
       <a
@@ -29,15 +33,18 @@ export function AppHeader({ user, status, onHome, onLogout, badge }: AppHeaderPr
         Arbiter
       </a>
       {badge && <span className="badge">{badge}</span>}
+      {nav}
       <span className="spacer" />
-      <span
-        className={`connection connection-${status}`}
-        data-testid="connection-status"
-        data-status={status}
-      >
-        <span className="dot" aria-hidden="true" />
-        {STATUS_TEXT[status]}
-      </span>
+      {status && (
+        <span
+          className={`connection connection-${status}`}
+          data-testid="connection-status"
+          data-status={status}
+        >
+          <span className="dot" aria-hidden="true" />
+          {STATUS_TEXT[status]}
+        </span>
+      )}
       <span className="user" data-testid="current-user" title={user.roles.join(', ')}>
         {user.email}
       </span>

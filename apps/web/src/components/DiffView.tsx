@@ -25,7 +25,18 @@ function OpRow({ op }: { op: PatchOp }) {
   );
 }
 
-export function DiffView({ draft }: { draft: OutputDraft }) {
+interface DiffViewProps {
+  /** The reviewer's live draft, or any before/after pair with its operations (the audit timeline). */
+  draft: Pick<OutputDraft, 'parse' | 'patch' | 'original'>;
+  title?: string;
+  sameText?: string;
+}
+
+export function DiffView({
+  draft,
+  title = 'Changes from the AI output',
+  sameText = 'No changes: the output is the AI’s.',
+}: DiffViewProps) {
   const { parse, patch, original } = draft;
   const before = useMemo(() => prettyJson(original), [original]);
   const after = parse.ok ? prettyJson(parse.value) : null;
@@ -39,13 +50,13 @@ export function DiffView({ draft }: { draft: OutputDraft }) {
   return (
     <section className="card diff" data-testid="diff-view" aria-labelledby="diff-title">
       <h2 className="card-title" id="diff-title">
-        Changes from the AI output
+        {title}
       </h2>
       {!parse.ok ? (
         <p className="muted">Fix the JSON to see the changes.</p>
       ) : patch.length === 0 ? (
         <p className="muted" data-testid="diff-empty">
-          No changes: the output is the AI&apos;s.
+          {sameText}
         </p>
       ) : (
         <>

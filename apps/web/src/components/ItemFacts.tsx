@@ -1,4 +1,5 @@
 import type { Reason, ReviewItem } from '../api/types';
+import { formatDateTime } from '../lib/format';
 
 const REASONS: Record<Reason, string> = {
   low_confidence: 'Low confidence',
@@ -42,6 +43,15 @@ export function ItemFacts({ item }: { item: ReviewItem }) {
         <dt>Priority</dt>
         <dd>{item.priority}</dd>
       </div>
+      {item.slaDeadline ? (
+        <div>
+          <dt>SLA deadline</dt>
+          <dd data-testid="item-sla" data-breached={item.slaBreachedAt ? 'true' : 'false'}>
+            {formatDateTime(item.slaDeadline)}{' '}
+            {item.slaBreachedAt ? <span className="badge badge-warn">passed</span> : null}
+          </dd>
+        </div>
+      ) : null}
       <div>
         <dt>External ID</dt>
         <dd className="mono" data-testid="item-external-id">

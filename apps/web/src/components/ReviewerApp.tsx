@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, type ReactNode } from 'react';
 import type { Session } from '../api/session';
 import { useQueues } from '../hooks/useQueues';
 import { useQueueStats } from '../hooks/useQueueStats';
@@ -12,9 +12,11 @@ import { Workspace } from './Workspace';
 interface ReviewerAppProps {
   session: Session;
   onLogout: (message?: string) => void;
+  /** Links to the audit and admin areas, for users who have those roles too. */
+  nav?: ReactNode;
 }
 
-export function ReviewerApp({ session, onLogout }: ReviewerAppProps) {
+export function ReviewerApp({ session, onLogout, nav }: ReviewerAppProps) {
   const refused = useCallback(
     (message: string) => onLogout(`The server refused your session (${message}). Sign in again.`),
     [onLogout],
@@ -70,6 +72,7 @@ export function ReviewerApp({ session, onLogout }: ReviewerAppProps) {
         status={connection.status}
         onHome={() => navigate('/')}
         onLogout={() => onLogout()}
+        nav={nav}
       />
       {connection.status === 'disconnected' && <ConnectionBanner error={connection.error} />}
       <main className="app-main">{main}</main>

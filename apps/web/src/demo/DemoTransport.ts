@@ -1,5 +1,13 @@
 import type { ReviewTransport } from '../api/review-transport';
-import type { Claim, ClaimExpiredEvent, DecideRequest, QueueStats, Result, ReviewItem } from '../api/types';
+import type {
+  Claim,
+  ClaimExpiredEvent,
+  ClaimSlaBreachedEvent,
+  DecideRequest,
+  QueueStats,
+  Result,
+  ReviewItem,
+} from '../api/types';
 
 const DELAY_MS = 150;
 const later = <T>(value: T) =>
@@ -80,6 +88,10 @@ export class DemoTransport implements ReviewTransport {
   }
 
   onClaimExpired(_listener: (event: ClaimExpiredEvent) => void): () => void {
+    return () => undefined;
+  }
+
+  onSlaBreached(_listener: (event: ClaimSlaBreachedEvent) => void): () => void {
     return () => undefined;
   }
 

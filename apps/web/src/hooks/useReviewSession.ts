@@ -11,7 +11,7 @@ export type Phase = 'idle' | 'working' | 'empty' | 'expired' | 'closed';
 export type PendingAction = 'claim' | ReviewerVerdict | 'escalate' | 'release';
 
 export interface Notice {
-  tone: 'error' | 'success' | 'info';
+  tone: 'error' | 'success' | 'info' | 'warn';
   title: string;
   message?: string;
   code?: string;
@@ -31,6 +31,7 @@ type Action =
   | { type: 'empty' }
   | { type: 'failed'; notice: Notice }
   | { type: 'renewed'; claim: Claim }
+  | { type: 'noticed'; token: string; notice: Notice }
   | { type: 'lost'; token: string; phase: 'expired' | 'closed'; notice: Notice | null }
   | { type: 'finished'; token: string; notice: Notice };
 
@@ -55,6 +56,10 @@ function reducer(state: ReviewState, action: Action): ReviewState {
     case 'renewed':
       return state.phase === 'working' && state.claim?.token === action.claim.token
         ? { ...state, claim: action.claim }
+        : state;
+    case 'noticed':
+      return state.phase === 'working' && state.claim?.token === action.token
+        ? { ...state, notice: action.notice }
         : state;
     case 'lost':
       return state.phase === 'working' && state.claim?.token === action.token
@@ -289,6 +294,40 @@ export function useReviewSession({
         lose(event.token, { code: 'CLAIM_EXPIRED', message: 'The lease on this item ran out.' });
       }),
     [transport, lose],
+  );
+
+  // The SLA deadline passed: keep working on it quickly, or learn that the queue's policy took it.
+  useEffect(
+    () =>
+      transport.onSlaBreached((event) => {
+        if (event.claimEnded) {
+          const outcome =
+            event.policy === 'fallback'
+              ? 'the fallback output is now its final output'
+              : 'it was escalated for someone else to handle';
+          dispatch({
+            type: 'lost',
+            token: event.token,
+            phase: 'closed',
+            notice: {
+              tone: 'info',
+              title: 'SLA deadline passed',
+              message: `The queue’s policy took the item: ${outcome}.`,
+            },
+          });
+        } else {
+          dispatch({
+            type: 'noticed',
+            token: event.token,
+            notice: {
+              tone: 'warn',
+              title: 'SLA deadline passed',
+              message: 'This item is past its deadline. It stays yours: decide it as soon as you can.',
+            },
+          });
+        }
+      }),
+    [transport],
   );
 
   // Leaving the workspace or the page gives the item back at once instead of when the lease runs out.

@@ -1,0 +1,100 @@
+import { request } from './http';
+import type {
+  ApiKey,
+  CreatedApiKey,
+  Delivery,
+  DeliveryStatus,
+  NewUser,
+  QueueDetail,
+  QueueSettings,
+  UserAccount,
+  UserChanges,
+} from './types';
+
+const queuePath = (slug: string) => `/api/v1/queues/${encodeURIComponent(slug)}`;
+
+export async function listQueueDetails(token: string): Promise<QueueDetail[]> {
+  const body = await request<{ queues: QueueDetail[] }>('GET', '/api/v1/queues', { token });
+  return body.queues;
+}
+
+export function createQueue(
+  token: string,
+  queue: QueueSettings & { slug: string; name: string },
+): Promise<QueueDetail> {
+  return request<QueueDetail>('POST', '/api/v1/queues', { token, body: queue });
+}
+
+export function updateQueue(token: string, slug: string, changes: QueueSettings): Promise<QueueDetail> {
+  return request<QueueDetail>('PATCH', queuePath(slug), { token, body: changes });
+}
+
+export function setQueuePaused(token: string, slug: string, paused: boolean): Promise<QueueDetail> {
+  return request<QueueDetail>('POST', `${queuePath(slug)}/${paused ? 'pause' : 'resume'}`, { token });
+}
+
+export async function listUsers(token: string): Promise<UserAccount[]> {
+  const body = await request<{ users: UserAccount[] }>('GET', '/api/v1/users', { token });
+  return body.users;
+}
+
+export function createUser(token: string, user: NewUser): Promise<UserAccount> {
+  return request<UserAccount>('POST', '/api/v1/users', { token, body: user });
+}
+
+export function updateUser(token: string, id: string, changes: UserChanges): Promise<UserAccount> {
+  return request<UserAccount>('PATCH', `/api/v1/users/${encodeURIComponent(id)}`, { token, body: changes });
+}
+
+export async function listApiKeys(token: string): Promise<ApiKey[]> {
+  const body = await request<{ apiKeys: ApiKey[] }>('GET', '/api/v1/api-keys', { token });
+  return body.apiKeys;
+}
+
+export function createApiKey(
+  token: string,
+  key: { service: string; queues: string[] },
+): Promise<CreatedApiKey> {
+  return request<CreatedApiKey>('POST', '/api/v1/api-keys', { token, body: key });
+}
+
+export async function revokeApiKey(token: string, id: string): Promise<void> {
+  await request<void>('DELETE', `/api/v1/api-keys/${encodeURIComponent(id)}`, { token });
+}
+
+export interface DeliveryFilter {
+  /** Omitted: every status. */
+  status?: DeliveryStatus;
+  queue?: string;
+  limit?: number;
+}
+
+/** Webhook deliveries, newest first. */
+export async function listDeliveries(token: string, filter: DeliveryFilter): Promise<Delivery[]> {
+  const query = new URLSearchParams();
+  if (filter.status) query.set('status', filter.status);
+  if (filter.queue) query.set('queue', filter.queue);
+  if (filter.limit !== undefined) query.set('limit', String(filter.limit));
+  const search = query.toString();
+  const body = await request<{ deliveries: Delivery[] }>(
+    'GET',
+    `/api/v1/deliveries${search ? `?${search}` : ''}`,
+    { token },
+  );
+  return body.deliveries;
+}
+
+/** Sends one delivery again under the same webhook-id; resolves with it (pending again). */
+export function replayDelivery(token: string, id: string): Promise<Delivery> {
+  return request<Delivery>('POST', `/api/v1/deliveries/${encodeURIComponent(id)}/replay`, { token });
+}
+
+/** Sends every dead-lettered delivery (of one queue, if given) again; resolves with how many. */
+export async function replayDeadDeliveries(token: string, queue?: string): Promise<number> {
+  const query = new URLSearchParams({ status: 'dead' });
+  if (queue) query.set('queue', queue);
+  const body = await request<{ replayed: number }>('POST', `/api/v1/deliveries/replay?${query.toString()}`, {
+    token,
+  });
+  return body.replayed;
+}

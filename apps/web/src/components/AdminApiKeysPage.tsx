@@ -1,0 +1,293 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { createApiKey, listApiKeys, listQueueDetails, revokeApiKey } from '../api/admin';
+import type { ApiError } from '../api/http';
+import type { ApiKey, CreatedApiKey, QueueDetail } from '../api/types';
+import { failure, useApiSession } from '../hooks/useApiSession';
+import { useLoad } from '../hooks/useLoad';
+import { formatDateTime } from '../lib/format';
+import { ApiKeyReveal } from './ApiKeyReveal';
+import { CheckboxGroup } from './CheckboxGroup';
+import { ErrorNotice } from './ErrorNotice';
+
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+function NewKeyForm({
+  queues,
+  onCreated,
+  onCancel,
+}: {
+  queues: QueueDetail[];
+  onCreated: (key: CreatedApiKey) => void;
+  onCancel: () => void;
+}) {
+  const session = useApiSession();
+  const [service, setService] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState<ApiError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const firstRef = useRef<HTMLInputElement>(null);
+  useEffect(() => firstRef.current?.focus(), []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (saving) return;
+    setError(null);
+    const found: Record<string, string> = {};
+    if (!SERVICE.test(service.trim()))
+      found['service'] = '1–100 letters, digits, dots, dashes or underscores.';
+    if (chosen.length === 0) found['queues'] = 'Choose the queues this service may submit to.';
+    setProblems(found);
+    if (Object.keys(found).length > 0) return;
+    setSaving(true);
+    try {
+      onCreated(await createApiKey(session.token, { service: service.trim(), queues: chosen }));
+    } catch (caught) {
+      setError(failure(session, caught));
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form
+      className="card form-card"
+      onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onCancel();
+      }}
+      aria-labelledby="apikey-form-title"
+      data-testid="apikey-form"
+      noValidate
+    >
+      <h2 className="form-title" id="apikey-form-title">
+        New API key
+      </h2>
+      <div className="form-grid">
+        <div className="form-field">
+          <label htmlFor="apikey-service">Service name</label>
+          <input
+            id="apikey-service"
+            ref={firstRef}
+            value={service}
+            onChange={(e) => setService(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={problems['service'] ? true : undefined}
+            data-testid="apikey-form-service"
+          />
+          {problems['service'] ? (
+            <p className="problem">{problems['service']}</p>
+          ) : (
+            <p className="hint-left">The calling service, e.g. support-bot. Shown in the audit log.</p>
+          )}
+        </div>
+        <div className="span-full">
+          <CheckboxGroup
+            legend="Queues it may submit to"
+            options={queues.map((q) => ({ value: q.slug, label: q.name, hint: q.slug }))}
+            selected={chosen}
+            onChange={setChosen}
+            testId="apikey-form-queue"
+            problem={problems['queues']}
+            emptyText="Create a queue first."
+          />
+        </div>
+      </div>
+      {error && <ErrorNotice error={error} testId="apikey-form-error" title="Could not create the key" />}
+      <div className="form-actions">
+        <button
+          type="submit"
+          className="button button-primary"
+          aria-disabled={saving}
+          data-testid="apikey-form-save"
+        >
+          {saving ? 'Creating…' : 'Create key'}
+        </button>
+        <button type="button" className="button" onClick={onCancel} data-testid="apikey-form-cancel">
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function AdminApiKeysPage() {
+  const session = useApiSession();
+  const keys = useLoad(listApiKeys, 'api-keys');
+  const queues = useLoad(listQueueDetails, 'queues');
+  const [creating, setCreating] = useState(false);
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<{ title: string; error: ApiError } | null>(null);
+
+  const revoke = async (key: ApiKey) => {
+    setBusy(key.id);
+    setError(null);
+    setNotice(null);
+    try {
+      await revokeApiKey(session.token, key.id);
+      const now = new Date().toISOString();
+      keys.setData(
+        (all) => all?.map((k) => (k.id === key.id ? { ...k, revokedAt: k.revokedAt ?? now } : k)) ?? null,
+      );
+      setNotice(
+        `Revoked the key ${key.prefix}… of ${key.service}. Requests with it are refused from now on.`,
+      );
+      keys.reload();
+    } catch (caught) {
+      const shown = failure(session, caught);
+      if (shown) setError({ title: `Could not revoke the key of ${key.service}`, error: shown });
+    } finally {
+      setBusy(null);
+      setConfirming(null);
+    }
+  };
+
+  const list = keys.data;
+  return (
+    <section className="page page-wide" aria-labelledby="admin-keys-title">
+      <div className="page-head">
+        <h1 id="admin-keys-title" className="page-title" tabIndex={-1}>
+          API keys
+        </h1>
+        <span className="spacer" />
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => {
+            setNotice(null);
+            setCreated(null);
+            setCreating(true);
+          }}
+          disabled={creating}
+          data-testid="new-apikey-button"
+        >
+          New API key
+        </button>
+      </div>
+      <p className="muted page-intro">
+        Services submit items with a key (header <code>X-API-Key</code>), scoped to queues. Each key comes
+        with the secret that signs the webhooks of the items it submits.
+      </p>
+      {created && (
+        <ApiKeyReveal
+          created={created}
+          onDone={() => {
+            setCreated(null);
+            setNotice(`The key for ${created.service} is active. Its secret is no longer shown.`);
+          }}
+        />
+      )}
+      {creating && (
+        <NewKeyForm
+          queues={queues.data ?? []}
+          onCancel={() => setCreating(false)}
+          onCreated={(key) => {
+            setCreating(false);
+            setCreated(key);
+            const { key: _key, webhookSecret: _secret, ...view } = key;
+            keys.setData((all) => [view, ...(all ?? [])]);
+          }}
+        />
+      )}
+      {notice && (
+        <p className="notice notice-success" role="status" data-testid="apikey-notice">
+          {notice}
+        </p>
+      )}
+      {error && <ErrorNotice error={error.error} testId="apikey-action-error" title={error.title} />}
+      {keys.error && !keys.loading && (
+        <ErrorNotice error={keys.error} testId="admin-keys-error" title="Could not list the API keys" />
+      )}
+      {list === null ? (
+        keys.loading && (
+          <p className="muted" data-testid="admin-keys-loading">
+            Loading API keys…
+          </p>
+        )
+      ) : list.length === 0 ? (
+        <p className="empty-note" data-testid="admin-keys-empty">
+          No API keys yet. Create one for each service that sends items for review.
+        </p>
+      ) : (
+        <table className="data-table" data-testid="admin-apikey-list">
+          <thead>
+            <tr>
+              <th scope="col">Service</th>
+              <th scope="col">Key</th>
+              <th scope="col">Queues</th>
+              <th scope="col">Created</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((key) => (
+              <tr
+                key={key.id}
+                data-testid="admin-apikey-row"
+                data-id={key.id}
+                data-service={key.service}
+                data-revoked={String(key.revokedAt !== null)}
+              >
+                <th scope="row">{key.service}</th>
+                <td className="mono small">{key.prefix}…</td>
+                <td className="small mono">{key.queues.join(', ')}</td>
+                <td className="small nowrap">{formatDateTime(key.createdAt)}</td>
+                <td>
+                  {key.revokedAt ? (
+                    <span className="badge badge-warn" title={key.revokedAt}>
+                      revoked {formatDateTime(key.revokedAt)}
+                    </span>
+                  ) : (
+                    <span className="badge badge-ok">active</span>
+                  )}
+                </td>
+                <td className="row-actions">
+                  {!key.revokedAt &&
+                    (confirming === key.id ? (
+                      <span className="confirm" role="group" aria-label={`Confirm revoking ${key.service}`}>
+                        <span className="small">Revoke for good?</span>
+                        <button
+                          type="button"
+                          className="button button-small button-danger"
+                          onClick={() => busy === null && void revoke(key)}
+                          aria-disabled={busy === key.id}
+                          autoFocus
+                          data-testid="confirm-revoke"
+                        >
+                          {busy === key.id ? 'Revoking…' : 'Revoke'}
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-small"
+                          onClick={() => setConfirming(null)}
+                          data-testid="cancel-revoke"
+                        >
+                          Cancel
+                        </button>
+                      </span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button button-small button-reject"
+                        onClick={() => setConfirming(key.id)}
+                        aria-label={`Revoke the key of ${key.service}`}
+                        data-testid="revoke-apikey"
+                      >
+                        Revoke
+                      </button>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
