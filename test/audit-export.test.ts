@@ -13,6 +13,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type RunningApi, startApi } from './support/api-harness.js';
+import { parseCsv } from './support/csv.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
 import { eventually } from './support/review-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
@@ -21,38 +22,6 @@ interface Raw {
   status: number;
   headers: Headers;
   text: string;
-}
-
-/** RFC 4180: quoted cells with doubled quotes, CR/LF inside quotes kept. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else if (c !== '\r') cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
 }
 
 const CSV_HEADER = [

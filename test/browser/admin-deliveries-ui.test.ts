@@ -7,90 +7,35 @@
 import { createWorkerApp } from '../../apps/worker/src/worker.app.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type RunningApi, startApi } from '../support/api-harness.js';
+import {
+  activeTestId,
+  artifactPath,
+  assertChromium,
+  byTestId,
+  closeChromium,
+  launchChromium,
+  openPage,
+  screenshot,
+  signIn,
+  WAIT,
+} from '../support/browser.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser, uniqueSlug } from '../support/factories.js';
 import { eventually } from '../support/review-kit.js';
 import { ADMIN, createTestEnv, type TestEnv } from '../support/test-env.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const WAIT = 15_000;
 /** Three attempts, 100 ms (±20 %) apart. */
 const SCHEDULE = '100ms,100ms';
 const ATTEMPTS = 3;
 
-// This file compiles to <dist>/test/browser/admin-deliveries-ui.test.js.
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ARTIFACTS = `${REPO_ROOT}test-artifacts`;
 const SHOTS = {
-  deliveries: `${ARTIFACTS}/admin-deliveries.png`,
-  slaKept: `${ARTIFACTS}/review-sla-kept.png`,
-  slaFallback: `${ARTIFACTS}/review-sla-fallback.png`,
+  deliveries: artifactPath('admin-deliveries.png'),
+  slaKept: artifactPath('review-sla-kept.png'),
+  slaFallback: artifactPath('review-sla-fallback.png'),
 };
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-/** Checks a saved screenshot is a real 1280-wide PNG. */
-async function checkScreenshot(path: string): Promise<void> {
-  assert.ok(existsSync(path), path);
-  const png = await readFile(path);
-  assert.ok((await stat(path)).size > 20_000, `a real screenshot, not a blank: ${png.length} bytes`);
-  assert.deepEqual(
-    [...png.subarray(0, 8)],
-    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-    'PNG signature',
-  );
-  assert.equal(png.readUInt32BE(16), 1280, 'width');
-  assert.ok(png.readUInt32BE(20) >= 800, `height ${png.readUInt32BE(20)}`);
-}
-
-async function screenshot(page: Page, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await page.evaluate(() => (globalThis as any).document.fonts.ready);
-  await page.screenshot({ path, fullPage: true, timeout: WAIT });
-  await checkScreenshot(path);
-}
-
-/** Signs in with the keyboard only and waits for the landing page at `landing`. */
-async function signIn(page: Page, baseUrl: string, email: string, password: string, landing: string) {
-  await page.goto(`${baseUrl}/`);
-  await byTestId(page, 'login-email').waitFor({ state: 'visible', timeout: WAIT });
-  await page.keyboard.type(email);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((url) => url.pathname === landing, { timeout: WAIT });
-  assert.equal((await byTestId(page, 'current-user').innerText()).trim(), email);
-}
-
-/** The data-testid of the focused element (this callback runs in the page: no DOM types here). */
-const activeTestId = (page: Page) =>
-  page.evaluate(
-    () => (globalThis as any).document.activeElement?.getAttribute('data-testid') as string | null,
-  );
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: WAIT,
-  });
-}
-
-async function newPage(browser: Browser, errors: string[]): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  page.setDefaultNavigationTimeout(WAIT);
-  page.on('pageerror', (error) => errors.push(String(error)));
-  return { context, page };
-}
 
 describe('webhook deliveries page and SLA notice in Chromium', { timeout: 240_000 }, () => {
   let env: TestEnv | undefined;
@@ -123,11 +68,7 @@ describe('webhook deliveries page and SLA notice in Chromium', { timeout: 240_00
   };
 
   before(async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `Chromium is missing at ${CHROMIUM}: the browser tests need Debian's chromium package ` +
-        '(apt-get install -y chromium; .ci/run installs it). No browser is downloaded.',
-    );
+    assertChromium();
     env = await createTestEnv();
     receiver = await WebhookReceiver.start();
     for (const path of Object.keys(answer)) receiver.respond(path, () => ({ status: answer[path]! }));
@@ -142,12 +83,11 @@ describe('webhook deliveries page and SLA notice in Chromium', { timeout: 240_00
     api = await startApi(config);
     worker = await createWorkerApp(config);
     adminToken = await loginAdmin(api.client);
-    browser = await launch();
+    browser = await launchChromium();
   });
 
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await closeChromium(browser, contexts);
     await worker?.close().catch(() => undefined);
     await api?.close().catch(() => undefined);
     await receiver?.close().catch(() => undefined);
@@ -202,7 +142,7 @@ describe('webhook deliveries page and SLA notice in Chromium', { timeout: 240_00
       }
       assert.equal(receiver!.requests('/hooks').length, ATTEMPTS);
 
-      ({ page } = await newPage(browser!, pageErrors).then((made) => {
+      ({ page } = await openPage(browser!, pageErrors).then((made) => {
         contexts.push(made.context);
         return made;
       }));
@@ -454,7 +394,7 @@ describe('webhook deliveries page and SLA notice in Chromium', { timeout: 240_00
       });
       const user = await newUser(api!.client, adminToken, ['reviewer'], [kept.slug, fallback.slug]);
       reviewer = user;
-      const made = await newPage(browser!, pageErrors);
+      const made = await openPage(browser!, pageErrors);
       contexts.push(made.context);
       page = made.page;
       await signIn(page, api!.url, reviewer.email, reviewer.password, '/');

@@ -3,31 +3,34 @@
 // pauses a queue (a service then gets 423 QUEUE_PAUSED), creates a queue, and creates an API key whose key and
 // webhook secret are shown once, then revokes it.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type RunningApi, startApi } from '../support/api-harness.js';
+import {
+  activeTestId,
+  artifactPath,
+  assertChromium,
+  byTestId,
+  closeChromium,
+  launchChromium,
+  openPage,
+  screenshot,
+  signIn,
+  WAIT,
+} from '../support/browser.js';
+import { parseCsv } from '../support/csv.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser, uniqueSlug } from '../support/factories.js';
 import { ADMIN, createTestEnv, type TestEnv } from '../support/test-env.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const WAIT = 15_000;
 const SERVICE = 'support-bot';
 
-// This file compiles to <dist>/test/browser/audit-admin-ui.test.js.
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ARTIFACTS = `${REPO_ROOT}test-artifacts`;
 const SHOTS = {
-  decisions: `${ARTIFACTS}/audit-decisions.png`,
-  timeline: `${ARTIFACTS}/audit-timeline.png`,
-  queues: `${ARTIFACTS}/admin-queues.png`,
-  apiKey: `${ARTIFACTS}/admin-api-key-created.png`,
+  decisions: artifactPath('audit-decisions.png'),
+  timeline: artifactPath('audit-timeline.png'),
+  queues: artifactPath('admin-queues.png'),
+  apiKey: artifactPath('admin-api-key-created.png'),
 };
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
 
 /** The decisions the reviewer makes, in this order (so the history lists them the other way round). */
 const PLAN = [
@@ -40,77 +43,6 @@ const PLAN = [
   { externalId: 'ticket-reject', verdict: 'reject', comment: 'Spam.' },
 ] as const;
 const CORRECTED = { label: 'refund_request' };
-
-/** RFC 4180 CSV: quoted cells may hold commas, doubled quotes and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
-}
-
-/** Checks a saved screenshot is a real 1280-wide PNG. */
-async function checkScreenshot(path: string): Promise<void> {
-  assert.ok(existsSync(path), path);
-  const png = await readFile(path);
-  assert.ok((await stat(path)).size > 20_000, `a real screenshot, not a blank: ${png.length} bytes`);
-  assert.deepEqual(
-    [...png.subarray(0, 8)],
-    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-    'PNG signature',
-  );
-  assert.equal(png.readUInt32BE(16), 1280, 'width');
-  assert.ok(png.readUInt32BE(20) >= 800, `height ${png.readUInt32BE(20)}`);
-}
-
-async function screenshot(page: Page, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  // Let the fonts and layout settle (no spinner or half-drawn table in the artifact).
-  await page.evaluate(() => (globalThis as any).document.fonts.ready);
-  await page.screenshot({ path, fullPage: true, timeout: WAIT });
-  await checkScreenshot(path);
-}
-
-/** Signs in with the keyboard only and waits for the landing page at `landing`. */
-async function signIn(page: Page, baseUrl: string, email: string, password: string, landing: string) {
-  await page.goto(`${baseUrl}/`);
-  await byTestId(page, 'login-email').waitFor({ state: 'visible', timeout: WAIT });
-  await page.keyboard.type(email);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(password);
-  await page.keyboard.press('Enter');
-  await page.waitForURL((url) => url.pathname === landing, { timeout: WAIT });
-  assert.equal(await byTestId(page, 'login-form').count(), 0);
-  assert.equal((await byTestId(page, 'current-user').innerText()).trim(), email);
-}
-
-/** The data-testid of the focused element (this callback runs in the page: no DOM types here). */
-const activeTestId = (page: Page) =>
-  page.evaluate(
-    () => (globalThis as any).document.activeElement?.getAttribute('data-testid') as string | null,
-  );
 
 const rowsOf = (page: Page) =>
   page.locator('[data-testid="decision-row"]').evaluateAll((rows) =>
@@ -146,11 +78,7 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
     api!.client.post(`/api/v1/queues/${slug}/items`, itemBody({ externalId }), { apiKey: key });
 
   before(async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `Chromium is missing at ${CHROMIUM}: the browser tests need Debian's chromium package ` +
-        '(apt-get install -y chromium; .ci/run installs it). No browser is downloaded.',
-    );
+    assertChromium();
     env = await createTestEnv();
     api = await startApi(env.config());
     const client = api.client;
@@ -183,28 +111,20 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
     }
     assert.equal(decided.length, PLAN.length);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      timeout: WAIT,
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    browser = await launchChromium();
+    ({ context, page } = await openPage(browser, pageErrors, { acceptDownloads: true }));
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.setDefaultNavigationTimeout(WAIT);
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await closeChromium(browser, [context]);
     await api?.close().catch(() => undefined);
     await env?.cleanup();
   });
 
   it('an auditor lands on the decision history, newest first, with the chain status', async () => {
     await signIn(page, api!.url, auditor.email, auditor.password, '/audit');
+    assert.equal(await byTestId(page, 'login-form').count(), 0);
     // One area only: no links to the review or admin pages.
     assert.equal(await page.locator('[data-testid^="nav-"]').count(), 0);
 
@@ -371,6 +291,7 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
 
   it('an admin lands on the admin pages, with links to the audit pages', async () => {
     await signIn(page, api!.url, ADMIN.email, ADMIN.password, '/admin');
+    assert.equal(await byTestId(page, 'login-form').count(), 0);
     await page.locator('[data-testid="nav-admin"][aria-current="page"]').waitFor({ timeout: WAIT });
     await byTestId(page, 'nav-audit').waitFor({ state: 'visible' });
     assert.equal(await byTestId(page, 'nav-review').count(), 0, 'the admin is no reviewer');

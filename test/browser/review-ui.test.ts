@@ -3,29 +3,32 @@
 // correction with Ctrl+Enter, and checking the recorded decision through the HTTP API.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type RunningApi, startApi } from '../support/api-harness.js';
+import {
+  activeTestId,
+  artifactPath,
+  assertChromium,
+  byTestId,
+  closeChromium,
+  launchChromium,
+  openPage,
+  screenshot,
+  WAIT,
+} from '../support/browser.js';
 import { loginAdmin } from '../support/factories.js';
 import { ADMIN, createTestEnv, type TestEnv } from '../support/test-env.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const WAIT = 15_000;
 const QUEUE = 'demo-support';
 const CATEGORIES = ['billing', 'delivery', 'technical', 'other'] as const;
 const REVIEWER = { email: 'reviewer@arbiter.local', password: 'arbiter-reviewer-demo' };
 
 // This file compiles to <dist>/test/browser/review-ui.test.js.
 const SEED_SCRIPT = fileURLToPath(new URL('../../scripts/seed-demo.js', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SCREENSHOT = `${REPO_ROOT}test-artifacts/review-workspace.png`;
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+const SCREENSHOT = artifactPath('review-workspace.png');
 
 /** Polls `read` until `done` holds, for at most `timeoutMs`; returns the last value read. */
 async function pollUntil<T>(
@@ -44,13 +47,6 @@ async function pollUntil<T>(
   }
   return last;
 }
-
-/** The data-testid (or tag name) of the focused element. These callbacks run in the page (no DOM types here). */
-const activeTestId = (page: Page) =>
-  page.evaluate(() => {
-    const active = (globalThis as any).document.activeElement;
-    return (active?.getAttribute('data-testid') ?? active?.tagName ?? null) as string | null;
-  });
 
 /** Selects the string value of `"key": "…"` inside a textarea (without its quotes), so that typing replaces it. */
 async function selectJsonValue(editor: Locator, key: string): Promise<void> {
@@ -87,11 +83,7 @@ describe('reviewer UI in Chromium (demo data)', { timeout: 180_000 }, () => {
   };
 
   before(async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `Chromium is missing at ${CHROMIUM}: the browser tests need Debian's chromium package ` +
-        '(apt-get install -y chromium; .ci/run installs it). No browser is downloaded.',
-    );
+    assertChromium();
     env = await createTestEnv();
     // The demo seed only fills an empty database, so it runs before the API boots.
     const { stdout } = await promisify(execFile)(process.execPath, [SEED_SCRIPT], {
@@ -112,21 +104,12 @@ describe('reviewer UI in Chromium (demo data)', { timeout: 180_000 }, () => {
     api = await startApi(env.config());
     adminToken = await loginAdmin(api.client);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      timeout: WAIT,
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.setDefaultNavigationTimeout(WAIT);
-    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    browser = await launchChromium();
+    ({ context, page } = await openPage(browser, pageErrors));
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    await closeChromium(browser, [context]);
     await api?.close().catch(() => undefined);
     await env?.cleanup();
   });
@@ -301,19 +284,8 @@ describe('reviewer UI in Chromium (demo data)', { timeout: 180_000 }, () => {
   it('saves a screenshot of the workspace with a claimed, edited item', async () => {
     await page.locator('[data-testid="workspace"][data-state="working"]').waitFor({ timeout: WAIT });
     await byTestId(page, 'lease-countdown').waitFor({ state: 'visible', timeout: WAIT });
-    await mkdir(dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true, timeout: WAIT });
-    assert.ok(existsSync(SCREENSHOT), SCREENSHOT);
-    const png = await readFile(SCREENSHOT);
-    assert.ok((await stat(SCREENSHOT)).size > 20_000, `a real screenshot, not a blank: ${png.length} bytes`);
-    assert.deepEqual(
-      [...png.subarray(0, 8)],
-      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-      'PNG signature',
-    );
+    const png = await screenshot(page, SCREENSHOT);
     assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
-    assert.equal(png.readUInt32BE(16), 1280, 'width');
-    assert.ok(png.readUInt32BE(20) >= 800, `height ${png.readUInt32BE(20)}`);
   });
 
   it('submits the correction with Ctrl+Enter and the API records it', async () => {
