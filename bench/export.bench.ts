@@ -12,53 +12,21 @@
  * create the scratch database on), REDIS_URL. Anything else in the environment reaches the API process.
  */
 import { decisionRowsSql, STREAMING_PLAN } from '@arbiter/audit';
-import { withDatabaseName } from '@arbiter/database';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { ApiClient } from '../test/support/api-client.js';
-import { cleanUp } from './support/cleanup.js';
+import type { ApiClient } from '../test/support/api-client.js';
+import { type Bench, BrokenRun, envNumber, expectStatus, runBench } from './support/bench-run.js';
 import { seedExportRows } from './support/export-seed.js';
 import { type CountedStream, countLines, getAndCountLines } from './support/line-count.js';
-import { Child, freePort } from './support/processes.js';
+import type { Child } from './support/processes.js';
 import { type RssSample, RssSampler } from './support/rss.js';
 
-const positiveInteger = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-};
-const ROWS = positiveInteger('BENCH_ROWS', 1_000_000);
-const ROUNDS = positiveInteger('BENCH_ROUNDS', 3);
-const BASE_DB_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROWS = envNumber('BENCH_ROWS', 1_000_000, { integer: true });
+const ROUNDS = envNumber('BENCH_ROUNDS', 3, { integer: true });
 const QUEUES = 4;
 const REVIEWERS = 20;
-
-const here = dirname(fileURLToPath(import.meta.url)); // <dist>/bench
-const distRoot = join(here, '..');
-const API_MAIN = join(distRoot, 'apps/api/src/main.js');
-const MIGRATE = join(distRoot, 'scripts/migrate.js');
-
-function repoRoot(): string {
-  for (let dir = distRoot; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-}
-const RESULTS_DIR = join(repoRoot(), 'bench', 'results');
-
-class BrokenRun extends Error {}
 
 const log = (message: string) => console.log(message);
 const mb = (bytes: number) => bytes / (1024 * 1024);
@@ -165,189 +133,107 @@ function formatTable(rows: Measured[], baseline: number): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-async function main(): Promise<number> {
-  const suffix = randomBytes(4).toString('hex');
-  const databaseUrl = withDatabaseName(BASE_DB_URL, `arbiter_bench_${suffix}`);
-  const redisPrefix = `arbbench-${suffix}`;
-  const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const children: Child[] = [];
-  let databaseCreated = false;
+async function main(bench: Bench): Promise<void> {
+  const { suffix, databaseUrl } = bench;
+  bench.migrate();
 
-  log(
-    `export benchmark: ${fmt(ROWS)} decisions; node ${process.version}, ${availableParallelism()} CPU(s) ` +
-      `(${cpus()[0]?.model.trim()}), load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-  );
-  log(`database ${databaseUrl.replace(/\/\/[^@]*@/, '//')}, redis prefix ${redisPrefix}`);
+  // 2. The API as its own process; queues, reviewers and a service key through it.
+  const { child: api, url: apiUrl, client, adminToken, assertAlive } = await bench.startApi();
+  const tenant = await setUp(client, adminToken, suffix);
+  log(`API pid ${api.pid} on ${apiUrl}`);
 
-  try {
-    // 1. Fresh database, schema by the project's own migration script.
-    databaseCreated = true;
-    const migrate = spawnSync(process.execPath, [MIGRATE], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    if (migrate.status !== 0) throw new BrokenRun(`migration failed:\n${migrate.stdout}\n${migrate.stderr}`);
-
-    // 2. The API as its own process; queues, reviewers and a service key through it.
-    const apiPort = await freePort();
-    const admin = { email: 'bench-admin@bench.local', password: randomBytes(12).toString('hex') };
-    const api = new Child({
-      name: 'API',
-      script: API_MAIN,
-      nodeArgs: ['--max-semi-space-size=64'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        REDIS_PREFIX: redisPrefix,
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        LOG_LEVEL: 'warn',
-        BOOTSTRAP_ADMIN_EMAIL: admin.email,
-        BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-      },
-    });
-    children.push(api);
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await api.waitUntilReady(`${apiUrl}/health/ready`);
-    const client = new ApiClient(apiUrl);
-    const tenant = await setUp(client, admin, suffix);
-    log(`API pid ${api.pid} on ${apiUrl}`);
-    const assertAlive = () => {
-      if (api.died) throw new BrokenRun(`${api.describeExit()} during the run:\n${api.output()}`);
-    };
-
-    // 3. A million decisions with their items, straight into the tables.
-    log(`\nseeding ${fmt(ROWS)} items and decisions...`);
-    let reported = 0;
-    const seedSeconds = await seedExportRows({
-      databaseUrl,
-      rows: ROWS,
-      queueIds: tenant.queueIds,
-      reviewerIds: tenant.reviewerIds,
-      apiKeyId: tenant.keyId,
-      service: tenant.service,
-      onProgress: (done) => {
-        if (done - reported >= ROWS / 4 || done === ROWS) {
-          reported = done;
-          log(`  ${fmt(done)} rows`);
-        }
-      },
-    });
-    const sizes = await tableSizes(databaseUrl);
-    log(
-      `  seeded in ${fmt(seedSeconds, 1)} s (items ${sizes.items}, decisions ${sizes.decisions}) and vacuumed`,
-    );
-    assertAlive();
-
-    // 4. A small export of each format first (code paths warm), then the baseline, the two API exports
-    // and the planner's own plan for context.
-    for (const format of ['jsonl', 'csv']) {
-      const warm = await getAndCountLines(`${apiUrl}/api/v1/audit/decisions?format=${format}&limit=10000`, {
-        authorization: `Bearer ${tenant.token}`,
-      });
-      if (warm.status !== 200)
-        throw new BrokenRun(`warm-up ${format}: HTTP ${warm.status} ${warm.firstLine}`);
-    }
-    const runs: Record<'baseline' | 'jsonl' | 'csv', Measured[]> = { baseline: [], jsonl: [], csv: [] };
-    const firstLines = { jsonl: '', csv: '' };
-    for (let round = 1; round <= ROUNDS; round++) {
-      log(`\nround ${round} of ${ROUNDS}`);
-      const baseline = await rawCopy(databaseUrl);
-      runs.baseline.push(baseline);
-      log(`  [baseline] raw COPY through pg: ${fmt(baseline.rows)} rows in ${fmt(baseline.seconds, 1)} s`);
-      for (const format of ['jsonl', 'csv'] as const) {
-        const measured = await apiExport(api, apiUrl, tenant.token, format);
-        assertAlive();
-        runs[format].push(measured);
-        firstLines[format] = measured.firstLine;
-        log(
-          `  [API] ${format} export over HTTP: ${fmt(measured.rows)} rows in ${fmt(measured.seconds, 1)} s, ` +
-            `RSS +${fmt(mb(measured.rssGrowthBytes!), 1)} MB`,
-        );
+  // 3. A million decisions with their items, straight into the tables.
+  log(`\nseeding ${fmt(ROWS)} items and decisions...`);
+  let reported = 0;
+  const seedSeconds = await seedExportRows({
+    databaseUrl,
+    rows: ROWS,
+    queueIds: tenant.queueIds,
+    reviewerIds: tenant.reviewerIds,
+    apiKeyId: tenant.keyId,
+    service: tenant.service,
+    onProgress: (done) => {
+      if (done - reported >= ROWS / 4 || done === ROWS) {
+        reported = done;
+        log(`  ${fmt(done)} rows`);
       }
-    }
-    /** The fastest run, with the largest RSS growth seen in any run. */
-    const best = (measured: Measured[]): Measured => {
-      const fastest = measured.reduce((a, b) => (b.rowsPerSec > a.rowsPerSec ? b : a));
-      if (fastest.rssGrowthBytes === undefined) return fastest;
-      const worst = measured.reduce((a, b) => ((b.rssGrowthBytes ?? 0) > (a.rssGrowthBytes ?? 0) ? b : a));
-      return { ...fastest, rssGrowthBytes: worst.rssGrowthBytes, rssPeakBytes: worst.rssPeakBytes };
-    };
-    const baseline = best(runs.baseline);
-    const jsonl = best(runs.jsonl);
-    const csv = best(runs.csv);
+    },
+  });
+  const sizes = await tableSizes(databaseUrl);
+  log(
+    `  seeded in ${fmt(seedSeconds, 1)} s (items ${sizes.items}, decisions ${sizes.decisions}) and vacuumed`,
+  );
+  assertAlive();
 
-    // 5. Correctness: every export holds every row; a JSONL line has the documented shape.
-    const problems: string[] = [];
-    for (const m of [...runs.baseline, ...runs.jsonl, ...runs.csv])
-      if (m.rows !== ROWS) problems.push(`${m.scenario}: ${m.rows} rows, expected ${ROWS}`);
-    try {
-      const first = JSON.parse(firstLines.jsonl) as Record<string, unknown>;
-      for (const field of ['decisionId', 'queue', 'model', 'aiOutput', 'finalOutput', 'verdict', 'decidedAt'])
-        if (!(field in first)) problems.push(`JSONL line lacks ${field}`);
-    } catch (error) {
-      problems.push(`first JSONL line does not parse: ${(error as Error).message}`);
-    }
-    if (!firstLines.csv.startsWith('decisionId,itemId,')) problems.push(`CSV header: ${firstLines.csv}`);
-
-    // 6. Report.
-    log(`\n${formatTable([baseline, jsonl, csv], baseline.rowsPerSec)}`);
-    log(
-      `(best of ${ROUNDS} interleaved runs each; baseline and exports run the export's streaming plan; ` +
-        `API RSS sampled every 50 ms from /proc/${api.pid}/status, growth over its value when the request ` +
-        `started, the largest of the runs)`,
-    );
-    log(
-      `targets: JSON Lines at >= 60% of the baseline (${fmt((100 * jsonl.rowsPerSec) / baseline.rowsPerSec)}%), ` +
-        `API RSS growth <= 100 MB (JSONL ${fmt(mb(jsonl.rssGrowthBytes!), 1)} MB, CSV ${fmt(mb(csv.rssGrowthBytes!), 1)} MB)`,
-    );
-    log(
-      `\nload average now ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} (other work on this machine makes the figures noisy)`,
-    );
-
-    await mkdir(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `export-${stamp}.json`);
-    await writeFile(
-      file,
-      JSON.stringify(
-        {
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
-          machine: {
-            node: process.version,
-            cpus: availableParallelism(),
-            cpuModel: cpus()[0]?.model.trim(),
-            loadAverageAtEnd: loadavg(),
-          },
-          settings: { rows: ROWS, rounds: ROUNDS, queues: QUEUES, reviewers: REVIEWERS },
-          seed: { seconds: seedSeconds, sizes },
-          best: { baseline, jsonl, csv },
-          runs,
-          problems,
-        },
-        null,
-        2,
-      ),
-    );
-    log(`results written to ${file}`);
-    if (problems.length > 0) throw new BrokenRun(`verification failed: ${problems.join('; ')}`);
-    return 0;
-  } catch (error) {
-    console.error(
-      `\nBENCHMARK RUN BROKE: ${error instanceof BrokenRun ? error.message : (error as Error).stack}`,
-    );
-    return 1;
-  } finally {
-    await cleanUp(REDIS_URL, children, databaseCreated ? databaseUrl : null, redisPrefix);
+  // 4. A small export of each format first (code paths warm), then the baseline, the two API exports
+  // and the planner's own plan for context.
+  for (const format of ['jsonl', 'csv']) {
+    const warm = await getAndCountLines(`${apiUrl}/api/v1/audit/decisions?format=${format}&limit=10000`, {
+      authorization: `Bearer ${tenant.token}`,
+    });
+    if (warm.status !== 200) throw new BrokenRun(`warm-up ${format}: HTTP ${warm.status} ${warm.firstLine}`);
   }
+  const runs: Record<'baseline' | 'jsonl' | 'csv', Measured[]> = { baseline: [], jsonl: [], csv: [] };
+  const firstLines = { jsonl: '', csv: '' };
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`\nround ${round} of ${ROUNDS}`);
+    const baseline = await rawCopy(databaseUrl);
+    runs.baseline.push(baseline);
+    log(`  [baseline] raw COPY through pg: ${fmt(baseline.rows)} rows in ${fmt(baseline.seconds, 1)} s`);
+    for (const format of ['jsonl', 'csv'] as const) {
+      const measured = await apiExport(api, apiUrl, tenant.token, format);
+      assertAlive();
+      runs[format].push(measured);
+      firstLines[format] = measured.firstLine;
+      log(
+        `  [API] ${format} export over HTTP: ${fmt(measured.rows)} rows in ${fmt(measured.seconds, 1)} s, ` +
+          `RSS +${fmt(mb(measured.rssGrowthBytes!), 1)} MB`,
+      );
+    }
+  }
+  /** The fastest run, with the largest RSS growth seen in any run. */
+  const best = (measured: Measured[]): Measured => {
+    const fastest = measured.reduce((a, b) => (b.rowsPerSec > a.rowsPerSec ? b : a));
+    if (fastest.rssGrowthBytes === undefined) return fastest;
+    const worst = measured.reduce((a, b) => ((b.rssGrowthBytes ?? 0) > (a.rssGrowthBytes ?? 0) ? b : a));
+    return { ...fastest, rssGrowthBytes: worst.rssGrowthBytes, rssPeakBytes: worst.rssPeakBytes };
+  };
+  const baseline = best(runs.baseline);
+  const jsonl = best(runs.jsonl);
+  const csv = best(runs.csv);
+
+  // 5. Correctness: every export holds every row; a JSONL line has the documented shape.
+  const problems: string[] = [];
+  for (const m of [...runs.baseline, ...runs.jsonl, ...runs.csv])
+    if (m.rows !== ROWS) problems.push(`${m.scenario}: ${m.rows} rows, expected ${ROWS}`);
+  try {
+    const first = JSON.parse(firstLines.jsonl) as Record<string, unknown>;
+    for (const field of ['decisionId', 'queue', 'model', 'aiOutput', 'finalOutput', 'verdict', 'decidedAt'])
+      if (!(field in first)) problems.push(`JSONL line lacks ${field}`);
+  } catch (error) {
+    problems.push(`first JSONL line does not parse: ${(error as Error).message}`);
+  }
+  if (!firstLines.csv.startsWith('decisionId,itemId,')) problems.push(`CSV header: ${firstLines.csv}`);
+
+  // 6. Report.
+  log(`\n${formatTable([baseline, jsonl, csv], baseline.rowsPerSec)}`);
+  log(
+    `(best of ${ROUNDS} interleaved runs each; baseline and exports run the export's streaming plan; ` +
+      `API RSS sampled every 50 ms from /proc/${api.pid}/status, growth over its value when the request ` +
+      `started, the largest of the runs)`,
+  );
+  log(
+    `targets: JSON Lines at >= 60% of the baseline (${fmt((100 * jsonl.rowsPerSec) / baseline.rowsPerSec)}%), ` +
+      `API RSS growth <= 100 MB (JSONL ${fmt(mb(jsonl.rssGrowthBytes!), 1)} MB, CSV ${fmt(mb(csv.rssGrowthBytes!), 1)} MB)`,
+  );
+  await bench.writeResults({
+    settings: { rows: ROWS, rounds: ROUNDS, queues: QUEUES, reviewers: REVIEWERS },
+    seed: { seconds: seedSeconds, sizes },
+    best: { baseline, jsonl, csv },
+    runs,
+    problems,
+  });
+  if (problems.length > 0) throw new BrokenRun(`verification failed: ${problems.join('; ')}`);
 }
 
 interface Tenant {
@@ -358,22 +244,12 @@ interface Tenant {
   service: string;
 }
 
-/** Logs in as the bootstrap admin; creates the queues, reviewers and a service key the seed refers to. */
-async function setUp(
-  client: ApiClient,
-  admin: { email: string; password: string },
-  suffix: string,
-): Promise<Tenant> {
-  const expect = (res: { status: number; body: unknown }, status: number, what: string) => {
-    if (res.status !== status) throw new BrokenRun(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, any>;
-  };
-  const login = expect(await client.post('/api/v1/auth/login', admin), 200, 'login as bootstrap admin');
-  const token = login.accessToken as string;
+/** Creates the queues, reviewers and a service key the seed refers to, as the admin whose token this is. */
+async function setUp(client: ApiClient, token: string, suffix: string): Promise<Tenant> {
   const slugs = Array.from({ length: QUEUES }, (_, i) => `bench-export-${suffix}-${i + 1}`);
   const queueIds: string[] = [];
   for (const slug of slugs) {
-    const queue = expect(
+    const queue = expectStatus(
       await client.post('/api/v1/queues', { slug, name: `Export benchmark ${slug}` }, { token }),
       201,
       'create queue',
@@ -382,7 +258,7 @@ async function setUp(
   }
   const reviewerIds: string[] = [];
   for (let i = 0; i < REVIEWERS; i++) {
-    const user = expect(
+    const user = expectStatus(
       await client.post(
         '/api/v1/users',
         {
@@ -399,7 +275,7 @@ async function setUp(
     reviewerIds.push(user.id as string);
   }
   const service = `bench-svc-${suffix}`;
-  const key = expect(
+  const key = expectStatus(
     await client.post('/api/v1/api-keys', { service, queues: slugs }, { token }),
     201,
     'key',
@@ -421,4 +297,4 @@ async function tableSizes(databaseUrl: string): Promise<{ items: string; decisio
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await runBench({ name: 'export', settings: `${fmt(ROWS)} decisions` }, main);

@@ -9,62 +9,24 @@
  * create the scratch database on), REDIS_URL. Anything else in the environment (e.g. DB_POOL_SIZE) reaches
  * the API process.
  */
-import { withDatabaseName } from '@arbiter/database';
 import { reviewQueueName } from '@arbiter/dispatch';
 import { createRedis } from '@arbiter/redis';
 import { Queue } from 'bullmq';
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ApiClient } from '../test/support/api-client.js';
+import type { ApiClient } from '../test/support/api-client.js';
+import { type Bench, BrokenRun, envNumber, expectStatus, REDIS_URL, runBench } from './support/bench-run.js';
 import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
 import { type LoadResult, runLoad, stopLoad } from './support/load.js';
 import { runRawInserts, type RawInsertResult } from './support/pg-insert.js';
-import { cleanUp } from './support/cleanup.js';
-import { Child, freePort } from './support/processes.js';
+import type { Child } from './support/processes.js';
 import { formatTable, type Row } from './support/report.js';
 import { round } from './support/stats.js';
 
-const num = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return value;
-};
-
-const DURATION_S = num('BENCH_DURATION_S', 15);
-const CONNECTIONS = Math.round(num('BENCH_CONNECTIONS', 50));
-const BATCH_SIZE = Math.round(num('BENCH_BATCH_SIZE', 100));
-const WARMUP_S = num('BENCH_WARMUP_S', 3);
-const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-const BASE_DB_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const here = dirname(fileURLToPath(import.meta.url)); // <dist>/bench
-const distRoot = join(here, '..');
-const API_MAIN = join(distRoot, 'apps/api/src/main.js');
-const MIGRATE = join(distRoot, 'scripts/migrate.js');
-const BARE_SERVER = join(here, 'support/bare-http-server.js');
-const PROFILED_API = join(here, 'support/profiled-api.js');
-
-/** The repository root (where package.json is), wherever the build output lives. */
-function repoRoot(): string {
-  for (let dir = distRoot; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-}
-const RESULTS_DIR = join(repoRoot(), 'bench', 'results');
-
-class BrokenRun extends Error {}
+const DURATION_S = envNumber('BENCH_DURATION_S', 15);
+const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 50));
+const BATCH_SIZE = Math.round(envNumber('BENCH_BATCH_SIZE', 100));
+const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
 
 const log = (message: string) => console.log(message);
 
@@ -92,316 +54,217 @@ interface ScenarioOutcome {
   profile?: ProfileSummary;
 }
 
-async function main(): Promise<number> {
-  const suffix = randomBytes(4).toString('hex');
-  const databaseUrl = withDatabaseName(BASE_DB_URL, `arbiter_bench_${suffix}`);
-  const redisPrefix = `arbbench-${suffix}`;
-  const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const children: Child[] = [];
-  let databaseCreated = false;
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    log(`\n${signal}: stopping the load and cleaning up...`);
-    stopLoad();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+async function main(bench: Bench): Promise<void> {
+  const { suffix, databaseUrl, redisPrefix } = bench;
+  bench.migrate();
 
-  log(
-    `ingest benchmark: ${DURATION_S}s per scenario, ${CONNECTIONS} connections, batch ${BATCH_SIZE}, ` +
-      `warm-up ${WARMUP_S}s; node ${process.version}, ${availableParallelism()} CPU(s) (${cpus()[0]?.model.trim()}), ` +
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-  );
-  log(`database ${databaseUrl.replace(/\/\/[^@]*@/, '//')}, redis prefix ${redisPrefix}`);
+  // 4. Baseline A first, while nothing else runs.
+  const [singlePrefix, singleSuffix] = singleBodyParts();
+  log(`single-item body: ${Buffer.byteLength(singlePrefix + `s-${suffix}-0` + singleSuffix)} bytes`);
+  const bare = await bench.startServer({
+    name: 'bare http server',
+    script: 'support/bare-http-server.js',
+    readyPath: '',
+  });
+  let bareSeq = 0;
+  log(`\n[baseline A] bare node:http + JSON.parse, ${DURATION_S}s...`);
+  const bareLoad = await runLoad({
+    title: 'bare-http',
+    url: `${bare.url}/`,
+    connections: CONNECTIONS,
+    durationS: DURATION_S,
+    nextBody: () => {
+      const tag = `a-${suffix}-${++bareSeq}`;
+      return { body: singlePrefix + tag + singleSuffix, tag };
+    },
+  });
+  bare.assertAlive();
+  await bare.child.stop();
+  assertMostlyOk('baseline A', bareLoad);
+  if (bench.interrupted) throw new BrokenRun('interrupted');
 
-  try {
-    // 1. Fresh database, schema by the project's own migration script.
-    databaseCreated = true;
-    const migrate = spawnSync(process.execPath, [MIGRATE], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    if (migrate.status !== 0) throw new BrokenRun(`migration failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  // 1. The API as its own process.
+  const { child: api, url: apiUrl, client, adminToken, assertAlive } = await bench.startApi();
+  const setup = await setUpTenant(client, adminToken, suffix);
+  log(`API pid ${api.pid} on ${apiUrl}; queue ${setup.slug}, service key ${setup.keyPrefix}...`);
 
-    // 4. Baseline A first, while nothing else runs.
-    const [singlePrefix, singleSuffix] = singleBodyParts();
-    log(`single-item body: ${Buffer.byteLength(singlePrefix + `s-${suffix}-0` + singleSuffix)} bytes`);
-    const barePort = await freePort();
-    const bare = new Child({
-      name: 'bare http server',
-      script: BARE_SERVER,
-      env: { PORT: String(barePort) },
-    });
-    children.push(bare);
-    const bareUrl = `http://127.0.0.1:${barePort}`;
-    await bare.waitUntilReady(bareUrl);
-    let bareSeq = 0;
-    log(`\n[baseline A] bare node:http + JSON.parse, ${DURATION_S}s...`);
-    const bareLoad = await runLoad({
-      title: 'bare-http',
-      url: `${bareUrl}/`,
-      connections: CONNECTIONS,
-      durationS: DURATION_S,
-      nextBody: () => {
-        const tag = `a-${suffix}-${++bareSeq}`;
-        return { body: singlePrefix + tag + singleSuffix, tag };
-      },
-    });
-    if (bare.died) throw new BrokenRun(`${bare.describeExit()} during the run:\n${bare.output()}`);
-    await bare.stop();
-    assertMostlyOk('baseline A', bareLoad);
-    if (interrupted) throw new BrokenRun('interrupted');
+  const itemsUrl = `${apiUrl}/api/v1/queues/${setup.slug}/items`;
+  const headers = { 'x-api-key': setup.key };
 
-    // 1. The API as its own process.
-    const apiPort = await freePort();
-    const admin = { email: 'bench-admin@bench.local', password: randomBytes(12).toString('hex') };
-    const api = new Child({
-      name: 'API',
-      script: CPU_PROF ? PROFILED_API : API_MAIN,
-      // The same V8 flag `npm start` and the Docker image run the API with.
-      nodeArgs: ['--max-semi-space-size=64'],
-      ipc: CPU_PROF,
-      env: {
-        ...process.env,
-        ARBITER_API_MAIN: API_MAIN,
-        NODE_ENV: 'production',
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        REDIS_PREFIX: redisPrefix,
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        LOG_LEVEL: 'warn',
-        BOOTSTRAP_ADMIN_EMAIL: admin.email,
-        BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-      },
-    });
-    children.push(api);
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await api.waitUntilReady(`${apiUrl}/health/ready`);
-    const client = new ApiClient(apiUrl);
-    const setup = await setUpTenant(client, admin, suffix);
-    log(`API pid ${api.pid} on ${apiUrl}; queue ${setup.slug}, service key ${setup.keyPrefix}...`);
-
-    const itemsUrl = `${apiUrl}/api/v1/queues/${setup.slug}/items`;
-    const headers = { 'x-api-key': setup.key };
-    const assertAlive = () => {
-      if (api.died) throw new BrokenRun(`${api.describeExit()} during the run:\n${api.output()}`);
-    };
-
-    // 2. Single submit (after a warm-up that is stored, acknowledged and verified like the rest).
-    const single = (title: string, durationS: number, tagPrefix: string) => {
-      const ledger = new Ledger();
-      let seq = 0;
-      return runScenario(api, title, ledger, () =>
-        runLoad({
-          title,
-          url: itemsUrl,
-          connections: CONNECTIONS,
-          durationS,
-          headers,
-          nextBody: () => {
-            ledger.sentRequests++;
-            const tag = `${tagPrefix}-${suffix}-${++seq}`;
-            return { body: singlePrefix + tag + singleSuffix, tag };
-          },
-          onAnswer: (status, body, tag) => {
-            ledger.answeredRequests++;
-            if (status === 201 || status === 200) {
-              ledger.acked.add(tag);
-              if (status === 201) ledger.created++;
-              else ledger.replayed++;
-            } else ledger.sample(status, body);
-          },
-        }),
-      );
-    };
-    log(`\nwarm-up: single submit, ${WARMUP_S}s...`);
-    const warmup = await single('warm-up', WARMUP_S, 'w');
-    assertAlive();
-    await settle(databaseUrl, setup.queueId);
-    if (interrupted) throw new BrokenRun('interrupted');
-    log(`[scenario] single submit, ${DURATION_S}s...`);
-    const singleRun = await single('single submit', DURATION_S, 's');
-    assertAlive();
-    log(`  settled in ${await settle(databaseUrl, setup.queueId)} ms`);
-    assertMostlyOk('single submit', singleRun.load);
-    if (interrupted) throw new BrokenRun('interrupted');
-
-    // 3. Batch submit.
-    const buildBatch = batchBodyBuilder(BATCH_SIZE);
-    const batchLedger = new Ledger();
-    let batchSeq = 0;
-    log(`[scenario] batch submit (${BATCH_SIZE} items per request), ${DURATION_S}s...`);
-    const batchRun = await runScenario(api, 'batch submit', batchLedger, () =>
+  // 2. Single submit (after a warm-up that is stored, acknowledged and verified like the rest).
+  const single = (title: string, durationS: number, tagPrefix: string) => {
+    const ledger = new Ledger();
+    let seq = 0;
+    return runScenario(api, title, ledger, () =>
       runLoad({
-        title: 'batch submit',
-        url: `${itemsUrl}/batch`,
+        title,
+        url: itemsUrl,
         connections: CONNECTIONS,
-        durationS: DURATION_S,
+        durationS,
         headers,
         nextBody: () => {
-          batchLedger.sentRequests++;
-          const tag = `b-${suffix}-${++batchSeq}`;
-          return { body: buildBatch(tag), tag };
+          ledger.sentRequests++;
+          const tag = `${tagPrefix}-${suffix}-${++seq}`;
+          return { body: singlePrefix + tag + singleSuffix, tag };
         },
         onAnswer: (status, body, tag) => {
-          batchLedger.answeredRequests++;
-          if (status !== 200) return batchLedger.sample(status, body);
-          const { results } = JSON.parse(body) as { results: { index: number; id?: string }[] };
-          for (const r of results) {
-            if (r.id) {
-              batchLedger.acked.add(`${tag}-${r.index}`);
-              batchLedger.created++;
-            } else {
-              batchLedger.refusedInBatch++;
-              if (batchLedger.refusedInBatch <= 3) batchLedger.sample(status, JSON.stringify(r));
-            }
-          }
+          ledger.answeredRequests++;
+          if (status === 201 || status === 200) {
+            ledger.acked.add(tag);
+            if (status === 201) ledger.created++;
+            else ledger.replayed++;
+          } else ledger.sample(status, body);
         },
       }),
     );
-    assertAlive();
-    log(`  settled in ${await settle(databaseUrl, setup.queueId)} ms`);
-    assertMostlyOk('batch submit', batchRun.load);
-    if (batchLedger.refusedInBatch > batchLedger.created)
-      throw new BrokenRun(`batch submit: most items were refused: ${batchLedger.errorSamples.join('\n')}`);
-    if (interrupted) throw new BrokenRun('interrupted');
+  };
+  log(`\nwarm-up: single submit, ${WARMUP_S}s...`);
+  const warmup = await single('warm-up', WARMUP_S, 'w');
+  assertAlive();
+  await settle(databaseUrl, setup.queueId);
+  if (bench.interrupted) throw new BrokenRun('interrupted');
+  log(`[scenario] single submit, ${DURATION_S}s...`);
+  const singleRun = await single('single submit', DURATION_S, 's');
+  assertAlive();
+  log(`  settled in ${await settle(databaseUrl, setup.queueId)} ms`);
+  assertMostlyOk('single submit', singleRun.load);
+  if (bench.interrupted) throw new BrokenRun('interrupted');
 
-    // 5. Baseline B: raw INSERTs into the same items table, under a queue of their own.
-    log(`[baseline B] pg single-row INSERT, pool of ${CONNECTIONS}, ${DURATION_S}s...`);
-    const raw = await runRawInserts({
-      databaseUrl,
-      queueId: setup.rawQueueId,
-      apiKeyId: setup.keyId,
-      service: setup.service,
-      concurrency: CONNECTIONS,
+  // 3. Batch submit.
+  const buildBatch = batchBodyBuilder(BATCH_SIZE);
+  const batchLedger = new Ledger();
+  let batchSeq = 0;
+  log(`[scenario] batch submit (${BATCH_SIZE} items per request), ${DURATION_S}s...`);
+  const batchRun = await runScenario(api, 'batch submit', batchLedger, () =>
+    runLoad({
+      title: 'batch submit',
+      url: `${itemsUrl}/batch`,
+      connections: CONNECTIONS,
       durationS: DURATION_S,
-      stopped: () => interrupted,
-    });
-    if (interrupted) throw new BrokenRun('interrupted');
-    if (raw.rows === 0 || raw.errors > raw.rows)
-      throw new BrokenRun(`baseline B: ${raw.errors} errors, ${raw.rows} rows (${raw.firstError})`);
+      headers,
+      nextBody: () => {
+        batchLedger.sentRequests++;
+        const tag = `b-${suffix}-${++batchSeq}`;
+        return { body: buildBatch(tag), tag };
+      },
+      onAnswer: (status, body, tag) => {
+        batchLedger.answeredRequests++;
+        if (status !== 200) return batchLedger.sample(status, body);
+        const { results } = JSON.parse(body) as { results: { index: number; id?: string }[] };
+        for (const r of results) {
+          if (r.id) {
+            batchLedger.acked.add(`${tag}-${r.index}`);
+            batchLedger.created++;
+          } else {
+            batchLedger.refusedInBatch++;
+            if (batchLedger.refusedInBatch <= 3) batchLedger.sample(status, JSON.stringify(r));
+          }
+        }
+      },
+    }),
+  );
+  assertAlive();
+  log(`  settled in ${await settle(databaseUrl, setup.queueId)} ms`);
+  assertMostlyOk('batch submit', batchRun.load);
+  if (batchLedger.refusedInBatch > batchLedger.created)
+    throw new BrokenRun(`batch submit: most items were refused: ${batchLedger.errorSamples.join('\n')}`);
+  if (bench.interrupted) throw new BrokenRun('interrupted');
 
-    // 6. Correctness: every acknowledged item is stored, with its audit event; nothing else is.
-    assertAlive();
-    const verification = await verify(databaseUrl, redisPrefix, setup, [warmup, singleRun, batchRun], raw);
+  // 5. Baseline B: raw INSERTs into the same items table, under a queue of their own.
+  log(`[baseline B] pg single-row INSERT, pool of ${CONNECTIONS}, ${DURATION_S}s...`);
+  const raw = await runRawInserts({
+    databaseUrl,
+    queueId: setup.rawQueueId,
+    apiKeyId: setup.keyId,
+    service: setup.service,
+    concurrency: CONNECTIONS,
+    durationS: DURATION_S,
+    stopped: () => bench.interrupted,
+  });
+  if (bench.interrupted) throw new BrokenRun('interrupted');
+  if (raw.rows === 0 || raw.errors > raw.rows)
+    throw new BrokenRun(`baseline B: ${raw.errors} errors, ${raw.rows} rows (${raw.firstError})`);
 
-    // 7. Report.
-    const rows: Row[] = [
-      {
-        scenario: 'baseline A: bare node:http + JSON.parse',
-        unit: 'req/s',
-        throughput: round(bareLoad.ok2xx / bareLoad.durationS),
-        p50Ms: bareLoad.latencyMs.p50,
-        p99Ms: bareLoad.latencyMs.p99,
-        latencyOf: 'request',
-        non2xx: bareLoad.non2xx,
-        errors: bareLoad.errors,
-      },
-      {
-        scenario: 'API single submit',
-        unit: 'items/s',
-        throughput: round(singleRun.itemsPerSec),
-        requestsPerSec: round(singleRun.load.reqPerSec),
-        p50Ms: singleRun.load.latencyMs.p50,
-        p99Ms: singleRun.load.latencyMs.p99,
-        latencyOf: 'request',
-        non2xx: singleRun.load.non2xx,
-        errors: singleRun.load.errors,
-      },
-      {
-        scenario: `API batch submit (${BATCH_SIZE}/request)`,
-        unit: 'items/s',
-        throughput: round(batchRun.itemsPerSec),
-        requestsPerSec: round(batchRun.load.reqPerSec),
-        p50Ms: batchRun.load.latencyMs.p50,
-        p99Ms: batchRun.load.latencyMs.p99,
-        latencyOf: 'request',
-        non2xx: batchRun.load.non2xx,
-        errors: batchRun.load.errors,
-      },
-      {
-        scenario: `baseline B: pg single-row INSERT${raw.concurrency < CONNECTIONS ? ` (${raw.concurrency} conns)` : ''}`,
-        unit: 'rows/s',
-        throughput: round(raw.rowsPerSec),
-        p50Ms: round(raw.latencyMs.p50, 2),
-        p99Ms: round(raw.latencyMs.p99, 2),
-        latencyOf: 'INSERT',
-        non2xx: 0,
-        errors: raw.errors,
-      },
-    ];
-    log(`\n${formatTable(rows)}`);
-    log('(p50/p99 per HTTP request for A and the API scenarios, per INSERT for B)');
-    for (const [label, run] of [
-      ['single submit', singleRun],
-      ['batch submit', batchRun],
-    ] as const) {
-      if (run.ledger.errorSamples.length > 0)
-        log(`${label}: first refusals:\n  ${run.ledger.errorSamples.join('\n  ')}`);
-      if (run.profile) log(`\n${formatProfile(label, run.profile)}`);
-    }
-    log(
-      `\nload average now ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} (other work on this machine makes the figures noisy)`,
-    );
+  // 6. Correctness: every acknowledged item is stored, with its audit event; nothing else is.
+  assertAlive();
+  const verification = await verify(databaseUrl, redisPrefix, setup, [warmup, singleRun, batchRun], raw);
 
-    await mkdir(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `ingest-${stamp}.json`);
-    await writeFile(
-      file,
-      JSON.stringify(
-        {
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
-          machine: {
-            node: process.version,
-            cpus: availableParallelism(),
-            cpuModel: cpus()[0]?.model.trim(),
-            loadAverageAtEnd: loadavg(),
-          },
-          settings: {
-            durationS: DURATION_S,
-            connections: CONNECTIONS,
-            batchSize: BATCH_SIZE,
-            warmupS: WARMUP_S,
-            dbPoolSize: process.env.DB_POOL_SIZE ?? '20 (default)',
-            singleBodyBytes: Buffer.byteLength(singlePrefix + singleSuffix) + 12,
-          },
-          table: rows,
-          details: {
-            baselineA: bareLoad,
-            warmup: { ...warmup.load, ledger: ledgerSummary(warmup.ledger) },
-            single: { ...singleRun.load, ledger: ledgerSummary(singleRun.ledger) },
-            batch: { ...batchRun.load, ledger: ledgerSummary(batchRun.ledger) },
-            baselineB: raw,
-          },
-          verification,
-          profiles: { single: singleRun.profile, batch: batchRun.profile },
-        },
-        null,
-        2,
-      ),
-    );
-    log(`results written to ${file}`);
-    if (!verification.ok) throw new BrokenRun(`verification failed: ${verification.problems.join('; ')}`);
-    return 0;
-  } catch (error) {
-    console.error(
-      `\nBENCHMARK RUN BROKE: ${error instanceof BrokenRun ? error.message : (error as Error).stack}`,
-    );
-    return 1;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanUp(REDIS_URL, children, databaseCreated ? databaseUrl : null, redisPrefix);
+  // 7. Report.
+  const rows: Row[] = [
+    {
+      scenario: 'baseline A: bare node:http + JSON.parse',
+      unit: 'req/s',
+      throughput: round(bareLoad.ok2xx / bareLoad.durationS),
+      p50Ms: bareLoad.latencyMs.p50,
+      p99Ms: bareLoad.latencyMs.p99,
+      latencyOf: 'request',
+      non2xx: bareLoad.non2xx,
+      errors: bareLoad.errors,
+    },
+    {
+      scenario: 'API single submit',
+      unit: 'items/s',
+      throughput: round(singleRun.itemsPerSec),
+      requestsPerSec: round(singleRun.load.reqPerSec),
+      p50Ms: singleRun.load.latencyMs.p50,
+      p99Ms: singleRun.load.latencyMs.p99,
+      latencyOf: 'request',
+      non2xx: singleRun.load.non2xx,
+      errors: singleRun.load.errors,
+    },
+    {
+      scenario: `API batch submit (${BATCH_SIZE}/request)`,
+      unit: 'items/s',
+      throughput: round(batchRun.itemsPerSec),
+      requestsPerSec: round(batchRun.load.reqPerSec),
+      p50Ms: batchRun.load.latencyMs.p50,
+      p99Ms: batchRun.load.latencyMs.p99,
+      latencyOf: 'request',
+      non2xx: batchRun.load.non2xx,
+      errors: batchRun.load.errors,
+    },
+    {
+      scenario: `baseline B: pg single-row INSERT${raw.concurrency < CONNECTIONS ? ` (${raw.concurrency} conns)` : ''}`,
+      unit: 'rows/s',
+      throughput: round(raw.rowsPerSec),
+      p50Ms: round(raw.latencyMs.p50, 2),
+      p99Ms: round(raw.latencyMs.p99, 2),
+      latencyOf: 'INSERT',
+      non2xx: 0,
+      errors: raw.errors,
+    },
+  ];
+  log(`\n${formatTable(rows)}`);
+  log('(p50/p99 per HTTP request for A and the API scenarios, per INSERT for B)');
+  for (const [label, run] of [
+    ['single submit', singleRun],
+    ['batch submit', batchRun],
+  ] as const) {
+    if (run.ledger.errorSamples.length > 0)
+      log(`${label}: first refusals:\n  ${run.ledger.errorSamples.join('\n  ')}`);
+    if (run.profile) log(`\n${formatProfile(label, run.profile)}`);
   }
+  await bench.writeResults({
+    settings: {
+      durationS: DURATION_S,
+      connections: CONNECTIONS,
+      batchSize: BATCH_SIZE,
+      warmupS: WARMUP_S,
+      dbPoolSize: process.env.DB_POOL_SIZE ?? '20 (default)',
+      singleBodyBytes: Buffer.byteLength(singlePrefix + singleSuffix) + 12,
+    },
+    table: rows,
+    details: {
+      baselineA: bareLoad,
+      warmup: { ...warmup.load, ledger: ledgerSummary(warmup.ledger) },
+      single: { ...singleRun.load, ledger: ledgerSummary(singleRun.ledger) },
+      batch: { ...batchRun.load, ledger: ledgerSummary(batchRun.ledger) },
+      baselineB: raw,
+    },
+    verification,
+    profiles: { single: singleRun.profile, batch: batchRun.profile },
+  });
+  if (!verification.ok) throw new BrokenRun(`verification failed: ${verification.problems.join('; ')}`);
 
   /** Runs one API scenario, with the API's CPU profile around it when asked for. */
   async function runScenario(
@@ -412,8 +275,8 @@ async function main(): Promise<number> {
   ): Promise<ScenarioOutcome> {
     let result: LoadResult;
     let profile: ProfileSummary | undefined;
-    if (CPU_PROF && title !== 'warm-up') {
-      const file = join(RESULTS_DIR, `ingest-${stamp}-${title.replace(/\W+/g, '-')}.cpuprofile`);
+    if (bench.cpuProfiling && title !== 'warm-up') {
+      const file = bench.profileFile(title.replace(/\W+/g, '-'));
       ({ result, profile } = await profileAround(api, file, load));
     } else {
       result = await load();
@@ -455,20 +318,10 @@ interface Tenant {
   service: string;
 }
 
-/** Logs in as the bootstrap admin, creates the benchmark queue, a scratch queue for baseline B and a key. */
-async function setUpTenant(
-  client: ApiClient,
-  admin: { email: string; password: string },
-  suffix: string,
-): Promise<Tenant> {
-  const expect = (res: { status: number; body: unknown }, status: number, what: string) => {
-    if (res.status !== status) throw new BrokenRun(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, any>;
-  };
-  const login = expect(await client.post('/api/v1/auth/login', admin), 200, 'login as bootstrap admin');
-  const token = login.accessToken as string;
+/** Creates the benchmark queue, a scratch queue for baseline B and a key, as the admin whose token this is. */
+async function setUpTenant(client: ApiClient, token: string, suffix: string): Promise<Tenant> {
   const slug = `bench-ingest-${suffix}`;
-  const queue = expect(
+  const queue = expectStatus(
     await client.post(
       '/api/v1/queues',
       { slug, name: 'Ingest benchmark', outputSchema: OUTPUT_SCHEMA, leaseSeconds: 300 },
@@ -478,13 +331,13 @@ async function setUpTenant(
     'create queue',
   );
   const rawSlug = `bench-raw-${suffix}`;
-  const rawQueue = expect(
+  const rawQueue = expectStatus(
     await client.post('/api/v1/queues', { slug: rawSlug, name: 'Raw INSERT baseline' }, { token }),
     201,
     'create scratch queue',
   );
   const service = `bench-svc-${suffix}`;
-  const key = expect(
+  const key = expectStatus(
     await client.post('/api/v1/api-keys', { service, queues: [slug, rawSlug] }, { token }),
     201,
     'create service key',
@@ -646,4 +499,15 @@ async function countJobs(prefix: string, queueId: string): Promise<number | null
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await runBench(
+  {
+    name: 'ingest',
+    settings:
+      `${DURATION_S}s per scenario, ${CONNECTIONS} connections, batch ${BATCH_SIZE}, ` +
+      `warm-up ${WARMUP_S}s`,
+    profilable: true,
+    interruptible: true,
+    onInterrupt: stopLoad,
+  },
+  main,
+);

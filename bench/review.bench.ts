@@ -10,62 +10,26 @@
  * BENCH_PROBE_GAP_MS (400), BENCH_CPU_PROF=1 (profile the API during the decision load), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
  * (e.g. DB_POOL_SIZE) reaches the API process.
  */
-import { withDatabaseName } from '@arbiter/database';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import { ApiClient } from '../test/support/api-client.js';
+import type { ApiClient } from '../test/support/api-client.js';
 import { ReviewClient } from '../test/support/review-client.js';
+import { type Bench, BrokenRun, envNumber, expectStatus, runBench } from './support/bench-run.js';
 import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
-import { cleanUp } from './support/cleanup.js';
-import { Child, freePort } from './support/processes.js';
 import { percentile, round } from './support/stats.js';
 
-const num = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return value;
-};
-
-const DURATION_S = num('BENCH_DURATION_S', 15);
-const REVIEWERS = Math.round(num('BENCH_REVIEWERS', 50));
-const SUBSCRIBERS = Math.round(num('BENCH_SUBSCRIBERS', 200));
-const ITEMS = Math.round(num('BENCH_ITEMS', 30_000));
-const PACED_RATE = num('BENCH_PACED_RATE', 500);
-const PROBES = Math.round(num('BENCH_PROBES', 30));
-const PROBE_GAP_MS = num('BENCH_PROBE_GAP_MS', 400);
+const DURATION_S = envNumber('BENCH_DURATION_S', 15);
+const REVIEWERS = Math.round(envNumber('BENCH_REVIEWERS', 50));
+const SUBSCRIBERS = Math.round(envNumber('BENCH_SUBSCRIBERS', 200));
+const ITEMS = Math.round(envNumber('BENCH_ITEMS', 30_000));
+const PACED_RATE = envNumber('BENCH_PACED_RATE', 500);
+const PROBES = Math.round(envNumber('BENCH_PROBES', 30));
+const PROBE_GAP_MS = envNumber('BENCH_PROBE_GAP_MS', 400);
 const BATCH = 500;
-const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-const BASE_DB_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const here = dirname(fileURLToPath(import.meta.url)); // <dist>/bench
-const distRoot = join(here, '..');
-const API_MAIN = join(distRoot, 'apps/api/src/main.js');
-const MIGRATE = join(distRoot, 'scripts/migrate.js');
-const BARE_SOCKETIO = join(here, 'support/review-bare-socketio-server.js');
-const PROFILED_API = join(here, 'support/profiled-api.js');
-
-function repoRoot(): string {
-  for (let dir = distRoot; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-}
-const RESULTS_DIR = join(repoRoot(), 'bench', 'results');
-
-class BrokenRun extends Error {}
 const log = (message: string) => console.log(message);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -128,345 +92,247 @@ async function timedCall<T extends { error?: { code?: string } }>(
   }
 }
 
-async function main(): Promise<number> {
-  const suffix = randomBytes(4).toString('hex');
-  const databaseUrl = withDatabaseName(BASE_DB_URL, `arbiter_bench_${suffix}`);
-  const redisPrefix = `arbbench-${suffix}`;
-  const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const children: Child[] = [];
-  const sockets: { close(): void }[] = [];
-  let databaseCreated = false;
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    log(`\n${signal}: stopping the load and cleaning up...`);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+/** Every client socket the run opens, closed before the API is stopped. */
+const sockets: { close(): void }[] = [];
 
-  log(
-    `review benchmark: ${DURATION_S}s per scenario, ${REVIEWERS} reviewer sockets, ${SUBSCRIBERS} subscribers, ` +
-      `${ITEMS} items pre-filled; node ${process.version}, ${availableParallelism()} CPU(s) ` +
-      `(${cpus()[0]?.model.trim()}), load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-  );
-  log(`database ${databaseUrl.replace(/\/\/[^@]*@/, '//')}, redis prefix ${redisPrefix}`);
+async function main(bench: Bench): Promise<void> {
+  const { suffix, databaseUrl } = bench;
+  bench.migrate();
 
-  try {
-    // Fresh database, schema by the project's own migration script.
-    databaseCreated = true;
-    const migrate = spawnSync(process.execPath, [MIGRATE], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    if (migrate.status !== 0) throw new BrokenRun(`migration failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  // Baseline first, while nothing else runs: a bare socket.io server, ack round trips.
+  const bare = await bench.startServer({
+    name: 'bare socket.io server',
+    script: 'support/review-bare-socketio-server.js',
+    readyPath: '/socket.io/?EIO=4&transport=polling',
+  });
+  log(`\n[baseline] bare socket.io server, ${REVIEWERS} sockets doing ack round trips, ${DURATION_S}s...`);
+  const baseline = await runBaseline(bare.url, () => bench.interrupted);
+  bare.assertAlive();
+  await bare.child.stop();
+  if (baseline.acks === 0 || baseline.errors.total > baseline.acks)
+    throw new BrokenRun(`baseline: ${baseline.acks} acks, errors ${JSON.stringify(baseline.errors.codes)}`);
+  if (bench.interrupted) throw new BrokenRun('interrupted');
 
-    // Baseline first, while nothing else runs: a bare socket.io server, ack round trips.
-    const barePort = await freePort();
-    const bare = new Child({
-      name: 'bare socket.io server',
-      script: BARE_SOCKETIO,
-      env: { PORT: String(barePort) },
-    });
-    children.push(bare);
-    const bareUrl = `http://127.0.0.1:${barePort}`;
-    await bare.waitUntilReady(`${bareUrl}/socket.io/?EIO=4&transport=polling`);
-    log(`\n[baseline] bare socket.io server, ${REVIEWERS} sockets doing ack round trips, ${DURATION_S}s...`);
-    const baseline = await runBaseline(bareUrl, () => interrupted);
-    if (bare.died) throw new BrokenRun(`${bare.describeExit()} during the run:\n${bare.output()}`);
-    await bare.stop();
-    if (baseline.acks === 0 || baseline.errors.total > baseline.acks)
-      throw new BrokenRun(`baseline: ${baseline.acks} acks, errors ${JSON.stringify(baseline.errors.codes)}`);
-    if (interrupted) throw new BrokenRun('interrupted');
+  // The API as its own process.
+  const { child: api, url: apiUrl, client, adminToken, assertAlive } = await bench.startApi();
+  const setup = await setUpTenant(client, adminToken, suffix, REVIEWERS);
+  log(`API pid ${api.pid} on ${apiUrl}; queue ${setup.slug}, ${setup.reviewerTokens.length} reviewer users`);
 
-    // The API as its own process.
-    const apiPort = await freePort();
-    const admin = { email: 'bench-admin@bench.local', password: randomBytes(12).toString('hex') };
-    const api = new Child({
-      name: 'API',
-      script: CPU_PROF ? PROFILED_API : API_MAIN,
-      nodeArgs: ['--max-semi-space-size=64'],
-      ipc: CPU_PROF,
-      env: {
-        ...process.env,
-        ARBITER_API_MAIN: API_MAIN,
-        NODE_ENV: 'production',
-        PORT: String(apiPort),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        REDIS_PREFIX: redisPrefix,
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        LOG_LEVEL: 'warn',
-        BOOTSTRAP_ADMIN_EMAIL: admin.email,
-        BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-      },
-    });
-    children.push(api);
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await api.waitUntilReady(`${apiUrl}/health/ready`);
-    const assertAlive = () => {
-      if (api.died) throw new BrokenRun(`${api.describeExit()} during the run:\n${api.output()}`);
-    };
-    const client = new ApiClient(apiUrl);
-    const setup = await setUpTenant(client, admin, suffix, REVIEWERS);
-    log(
-      `API pid ${api.pid} on ${apiUrl}; queue ${setup.slug}, ${setup.reviewerTokens.length} reviewer users`,
-    );
-
-    // Pre-fill the queue.
-    const fillStarted = performance.now();
-    const buildBatch = batchBodyBuilder(BATCH);
-    const batches = Math.ceil(ITEMS / BATCH);
-    let accepted = 0;
-    let nextBatch = 0;
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (nextBatch < batches) {
-          const n = nextBatch++;
-          const res = await fetch(`${apiUrl}/api/v1/queues/${setup.slug}/items/batch`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-api-key': setup.key },
-            body: buildBatch(`f-${suffix}-${n}`),
-          });
-          const text = await res.text();
-          if (res.status !== 200)
-            throw new BrokenRun(`pre-fill batch: HTTP ${res.status} ${text.slice(0, 300)}`);
-          const { results } = JSON.parse(text) as { results: { id?: string }[] };
-          accepted += results.filter((r) => r.id).length;
-        }
-      }),
-    );
-    const pendingBefore = await pendingCount(databaseUrl, setup.queueId);
-    log(
-      `pre-filled ${accepted} items in ${Math.round(performance.now() - fillStarted)} ms; pending before the run: ` +
-        `${pendingBefore}`,
-    );
-    assertAlive();
-
-    // 1. Decision load: each reviewer socket loops claim:next → claim:decide {approve}.
-    const reviewers: ReviewClient[] = [];
-    for (let i = 0; i < REVIEWERS; i++) {
-      const c = await ReviewClient.connect(apiUrl, setup.reviewerTokens[i % setup.reviewerTokens.length]!);
-      sockets.push(c);
-      reviewers.push(c);
-    }
-    const decisionRun = async (title: string, ratePerSec: number | null) => {
-      log(
-        `\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${title}, ${DURATION_S}s...`,
-      );
-      const load = () => runDecisions(reviewers, setup.slug, () => interrupted, ratePerSec);
-      let run: DecisionRun;
-      let profile: ProfileSummary | undefined;
-      if (CPU_PROF && ratePerSec === null) {
-        const file = join(RESULTS_DIR, `review-${stamp}-decisions.cpuprofile`);
-        ({ result: run, profile } = await profileAround(api, file, load));
-      } else {
-        run = await load();
+  // Pre-fill the queue.
+  const fillStarted = performance.now();
+  const buildBatch = batchBodyBuilder(BATCH);
+  const batches = Math.ceil(ITEMS / BATCH);
+  let accepted = 0;
+  let nextBatch = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (nextBatch < batches) {
+        const n = nextBatch++;
+        const res = await fetch(`${apiUrl}/api/v1/queues/${setup.slug}/items/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': setup.key },
+          body: buildBatch(`f-${suffix}-${n}`),
+        });
+        const text = await res.text();
+        if (res.status !== 200)
+          throw new BrokenRun(`pre-fill batch: HTTP ${res.status} ${text.slice(0, 300)}`);
+        const { results } = JSON.parse(text) as { results: { id?: string }[] };
+        accepted += results.filter((r) => r.id).length;
       }
-      assertAlive();
-      log(
-        `  ${run.decided} decisions acknowledged in ${round(run.durationS, 2)} s; ` +
-          `empty claim:next answers: ${run.empty}`,
-      );
-      if (run.empty > 0)
-        log(
-          `  NOTE: the queue ran dry during the run (raise BENCH_ITEMS); decisions/s is capped by the supply`,
-        );
-      if (run.decided === 0 || run.errors.total > run.decided)
-        throw new BrokenRun(
-          `decision load: ${run.decided} decisions, errors ${JSON.stringify(run.errors.codes)}`,
-        );
-      if (interrupted) throw new BrokenRun('interrupted');
-      return { run, profile };
-    };
-    // Latency at the target rate first, then throughput with every reviewer going as fast as it can.
-    const { run: paced } = await decisionRun(`paced to ${PACED_RATE} decisions/s in all`, PACED_RATE);
-    const { run: decisions, profile } = await decisionRun('as fast as they can', null);
-    for (const r of reviewers) r.close();
-    const pendingAfter = await pendingCount(databaseUrl, setup.queueId);
-    const acknowledged = paced.decided + decisions.decided;
+    }),
+  );
+  const pendingBefore = await pendingCount(databaseUrl, setup.queueId);
+  log(
+    `pre-filled ${accepted} items in ${Math.round(performance.now() - fillStarted)} ms; pending before the run: ` +
+      `${pendingBefore}`,
+  );
+  assertAlive();
 
-    // 2. Stats fan-out to the subscribers, in a separate phase of spaced single submits.
-    log(
-      `\n[scenario] queue:stats fan-out to ${SUBSCRIBERS} subscribers, ${PROBES} probes ${PROBE_GAP_MS} ms apart...`,
-    );
-    const fanout = await runFanout(apiUrl, setup, suffix, sockets, () => interrupted);
-    assertAlive();
-    if (interrupted) throw new BrokenRun('interrupted');
-    if (fanout.samples.length === 0) throw new BrokenRun('fan-out: no queue:stats push arrived');
-
-    // Verification: decisions rows == decisions acknowledged; no item decided twice.
-    const verification = await verify(databaseUrl, setup.queueId, acknowledged);
-
-    // Report.
-    const decisionsPerSec = decisions.decided / decisions.durationS;
-    const nextS = summarise(decisions.nextMs);
-    const decideS = summarise(decisions.decideMs);
-    const pacedPerSec = paced.decided / paced.durationS;
-    const pacedNextS = summarise(paced.nextMs);
-    const pacedDecideS = summarise(paced.decideMs);
-    const fanS = summarise(fanout.samples);
-    const baseS = summarise(baseline.latencyMs);
-    const table: TableRow[] = [
-      {
-        metric: `paced: decisions/s (target ${fmt(PACED_RATE)})`,
-        value: `${fmt(pacedPerSec, 1)} /s`,
-        p50: '',
-        p99: '',
-      },
-      {
-        metric: 'paced: claim:next ack',
-        value: `${fmt(pacedNextS.count)} acks`,
-        p50: ms(pacedNextS.p50),
-        p99: ms(pacedNextS.p99),
-      },
-      {
-        metric: 'paced: claim:decide ack',
-        value: `${fmt(pacedDecideS.count)} acks`,
-        p50: ms(pacedDecideS.p50),
-        p99: ms(pacedDecideS.p99),
-      },
-      {
-        metric: 'flat out: decisions/s',
-        value: `${fmt(decisionsPerSec, 1)} /s`,
-        p50: '',
-        p99: '',
-      },
-      {
-        metric: 'flat out: claim:next ack',
-        value: `${fmt(nextS.count)} acks`,
-        p50: ms(nextS.p50),
-        p99: ms(nextS.p99),
-      },
-      {
-        metric: 'flat out: claim:decide ack',
-        value: `${fmt(decideS.count)} acks`,
-        p50: ms(decideS.p50),
-        p99: ms(decideS.p99),
-      },
-      {
-        metric: `queue:stats fan-out (${SUBSCRIBERS} subscribers)`,
-        value: `${fmt(fanS.count)} samples`,
-        p50: ms(fanS.p50),
-        p99: ms(fanS.p99),
-      },
-      {
-        metric: `baseline: bare socket.io ack (${REVIEWERS} sockets)`,
-        value: `${fmt(baseline.acks / baseline.durationS)} acks/s`,
-        p50: ms(baseS.p50),
-        p99: ms(baseS.p99),
-      },
-      {
-        metric: 'errors (paced / flat out)',
-        value: [paced, decisions]
-          .map((r) => (r.errors.total === 0 ? '0' : `${r.errors.total} ${JSON.stringify(r.errors.codes)}`))
-          .join(' / '),
-        p50: '',
-        p99: '',
-      },
-      {
-        metric: 'errors (fan-out / baseline)',
-        value: `${fanout.missing} missing pushes / ${baseline.errors.total}`,
-        p50: '',
-        p99: '',
-      },
-    ];
-    log(`\n${formatTable(table)}`);
-    log(
-      `(fan-out: from the start of the HTTP submit to the arrival of the first queue:stats push whose pending ` +
-        `count includes the item, per probe × subscriber; pushes are coalesced server-side to ≤ 4/s per queue)`,
-    );
-    log(
-      `pending before ${pendingBefore}, after ${pendingAfter}; decisions in Postgres ${verification.decisionRows}, ` +
-        `acknowledged ${acknowledged}; items with more than one decision: ${verification.duplicateItems}`,
-    );
-    log(`  => ${verification.ok ? 'OK' : `FAILED: ${verification.problems.join('; ')}`}`);
-    if (profile) log(`\n${formatProfile('decision load', profile)}`);
-    log(
-      `load average now ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} (other work on this machine makes the figures noisy)`,
-    );
-
-    await mkdir(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `review-${stamp}.json`);
-    await writeFile(
-      file,
-      JSON.stringify(
-        {
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
-          machine: {
-            node: process.version,
-            cpus: availableParallelism(),
-            cpuModel: cpus()[0]?.model.trim(),
-            loadAverageAtEnd: loadavg(),
-          },
-          settings: {
-            durationS: DURATION_S,
-            reviewers: REVIEWERS,
-            reviewerUsers: setup.reviewerTokens.length,
-            subscribers: SUBSCRIBERS,
-            items: ITEMS,
-            probes: PROBES,
-            probeGapMs: PROBE_GAP_MS,
-            dbPoolSize: process.env.DB_POOL_SIZE ?? '20 (default)',
-          },
-          table,
-          details: {
-            paced: {
-              targetPerSec: PACED_RATE,
-              decided: paced.decided,
-              durationS: paced.durationS,
-              decisionsPerSec: pacedPerSec,
-              errors: paced.errors,
-              claimNextMs: pacedNextS,
-              claimDecideMs: pacedDecideS,
-            },
-            decisions: {
-              decided: decisions.decided,
-              durationS: decisions.durationS,
-              decisionsPerSec,
-              emptyClaimNext: decisions.empty,
-              errors: decisions.errors,
-              claimNextMs: nextS,
-              claimDecideMs: decideS,
-              pendingBefore,
-              pendingAfter,
-              prefilled: accepted,
-            },
-            fanout: { delayMs: fanS, probes: fanout.probes, missingPushes: fanout.missing },
-            baseline: {
-              acks: baseline.acks,
-              durationS: baseline.durationS,
-              acksPerSec: baseline.acks / baseline.durationS,
-              latencyMs: baseS,
-              errors: baseline.errors,
-            },
-          },
-          verification,
-        },
-        null,
-        2,
-      ),
-    );
-    log(`results written to ${file}`);
-    if (!verification.ok) throw new BrokenRun(`verification failed: ${verification.problems.join('; ')}`);
-    return 0;
-  } catch (error) {
-    console.error(
-      `\nBENCHMARK RUN BROKE: ${error instanceof BrokenRun ? error.message : (error as Error).stack}`,
-    );
-    return 1;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    for (const s of sockets) s.close();
-    await cleanUp(REDIS_URL, children, databaseCreated ? databaseUrl : null, redisPrefix);
+  // 1. Decision load: each reviewer socket loops claim:next → claim:decide {approve}.
+  const reviewers: ReviewClient[] = [];
+  for (let i = 0; i < REVIEWERS; i++) {
+    const c = await ReviewClient.connect(apiUrl, setup.reviewerTokens[i % setup.reviewerTokens.length]!);
+    sockets.push(c);
+    reviewers.push(c);
   }
+  const decisionRun = async (title: string, ratePerSec: number | null) => {
+    log(
+      `\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${title}, ${DURATION_S}s...`,
+    );
+    const load = () => runDecisions(reviewers, setup.slug, () => bench.interrupted, ratePerSec);
+    let run: DecisionRun;
+    let profile: ProfileSummary | undefined;
+    if (bench.cpuProfiling && ratePerSec === null) {
+      const file = bench.profileFile('decisions');
+      ({ result: run, profile } = await profileAround(api, file, load));
+    } else {
+      run = await load();
+    }
+    assertAlive();
+    log(
+      `  ${run.decided} decisions acknowledged in ${round(run.durationS, 2)} s; ` +
+        `empty claim:next answers: ${run.empty}`,
+    );
+    if (run.empty > 0)
+      log(
+        `  NOTE: the queue ran dry during the run (raise BENCH_ITEMS); decisions/s is capped by the supply`,
+      );
+    if (run.decided === 0 || run.errors.total > run.decided)
+      throw new BrokenRun(
+        `decision load: ${run.decided} decisions, errors ${JSON.stringify(run.errors.codes)}`,
+      );
+    if (bench.interrupted) throw new BrokenRun('interrupted');
+    return { run, profile };
+  };
+  // Latency at the target rate first, then throughput with every reviewer going as fast as it can.
+  const { run: paced } = await decisionRun(`paced to ${PACED_RATE} decisions/s in all`, PACED_RATE);
+  const { run: decisions, profile } = await decisionRun('as fast as they can', null);
+  for (const r of reviewers) r.close();
+  const pendingAfter = await pendingCount(databaseUrl, setup.queueId);
+  const acknowledged = paced.decided + decisions.decided;
+
+  // 2. Stats fan-out to the subscribers, in a separate phase of spaced single submits.
+  log(
+    `\n[scenario] queue:stats fan-out to ${SUBSCRIBERS} subscribers, ${PROBES} probes ${PROBE_GAP_MS} ms apart...`,
+  );
+  const fanout = await runFanout(apiUrl, setup, suffix, sockets, () => bench.interrupted);
+  assertAlive();
+  if (bench.interrupted) throw new BrokenRun('interrupted');
+  if (fanout.samples.length === 0) throw new BrokenRun('fan-out: no queue:stats push arrived');
+
+  // Verification: decisions rows == decisions acknowledged; no item decided twice.
+  const verification = await verify(databaseUrl, setup.queueId, acknowledged);
+
+  // Report.
+  const decisionsPerSec = decisions.decided / decisions.durationS;
+  const nextS = summarise(decisions.nextMs);
+  const decideS = summarise(decisions.decideMs);
+  const pacedPerSec = paced.decided / paced.durationS;
+  const pacedNextS = summarise(paced.nextMs);
+  const pacedDecideS = summarise(paced.decideMs);
+  const fanS = summarise(fanout.samples);
+  const baseS = summarise(baseline.latencyMs);
+  const table: TableRow[] = [
+    {
+      metric: `paced: decisions/s (target ${fmt(PACED_RATE)})`,
+      value: `${fmt(pacedPerSec, 1)} /s`,
+      p50: '',
+      p99: '',
+    },
+    {
+      metric: 'paced: claim:next ack',
+      value: `${fmt(pacedNextS.count)} acks`,
+      p50: ms(pacedNextS.p50),
+      p99: ms(pacedNextS.p99),
+    },
+    {
+      metric: 'paced: claim:decide ack',
+      value: `${fmt(pacedDecideS.count)} acks`,
+      p50: ms(pacedDecideS.p50),
+      p99: ms(pacedDecideS.p99),
+    },
+    {
+      metric: 'flat out: decisions/s',
+      value: `${fmt(decisionsPerSec, 1)} /s`,
+      p50: '',
+      p99: '',
+    },
+    {
+      metric: 'flat out: claim:next ack',
+      value: `${fmt(nextS.count)} acks`,
+      p50: ms(nextS.p50),
+      p99: ms(nextS.p99),
+    },
+    {
+      metric: 'flat out: claim:decide ack',
+      value: `${fmt(decideS.count)} acks`,
+      p50: ms(decideS.p50),
+      p99: ms(decideS.p99),
+    },
+    {
+      metric: `queue:stats fan-out (${SUBSCRIBERS} subscribers)`,
+      value: `${fmt(fanS.count)} samples`,
+      p50: ms(fanS.p50),
+      p99: ms(fanS.p99),
+    },
+    {
+      metric: `baseline: bare socket.io ack (${REVIEWERS} sockets)`,
+      value: `${fmt(baseline.acks / baseline.durationS)} acks/s`,
+      p50: ms(baseS.p50),
+      p99: ms(baseS.p99),
+    },
+    {
+      metric: 'errors (paced / flat out)',
+      value: [paced, decisions]
+        .map((r) => (r.errors.total === 0 ? '0' : `${r.errors.total} ${JSON.stringify(r.errors.codes)}`))
+        .join(' / '),
+      p50: '',
+      p99: '',
+    },
+    {
+      metric: 'errors (fan-out / baseline)',
+      value: `${fanout.missing} missing pushes / ${baseline.errors.total}`,
+      p50: '',
+      p99: '',
+    },
+  ];
+  log(`\n${formatTable(table)}`);
+  log(
+    `(fan-out: from the start of the HTTP submit to the arrival of the first queue:stats push whose pending ` +
+      `count includes the item, per probe × subscriber; pushes are coalesced server-side to ≤ 4/s per queue)`,
+  );
+  log(
+    `pending before ${pendingBefore}, after ${pendingAfter}; decisions in Postgres ${verification.decisionRows}, ` +
+      `acknowledged ${acknowledged}; items with more than one decision: ${verification.duplicateItems}`,
+  );
+  log(`  => ${verification.ok ? 'OK' : `FAILED: ${verification.problems.join('; ')}`}`);
+  if (profile) log(`\n${formatProfile('decision load', profile)}`);
+  await bench.writeResults({
+    settings: {
+      durationS: DURATION_S,
+      reviewers: REVIEWERS,
+      reviewerUsers: setup.reviewerTokens.length,
+      subscribers: SUBSCRIBERS,
+      items: ITEMS,
+      probes: PROBES,
+      probeGapMs: PROBE_GAP_MS,
+      dbPoolSize: process.env.DB_POOL_SIZE ?? '20 (default)',
+    },
+    table,
+    details: {
+      paced: {
+        targetPerSec: PACED_RATE,
+        decided: paced.decided,
+        durationS: paced.durationS,
+        decisionsPerSec: pacedPerSec,
+        errors: paced.errors,
+        claimNextMs: pacedNextS,
+        claimDecideMs: pacedDecideS,
+      },
+      decisions: {
+        decided: decisions.decided,
+        durationS: decisions.durationS,
+        decisionsPerSec,
+        emptyClaimNext: decisions.empty,
+        errors: decisions.errors,
+        claimNextMs: nextS,
+        claimDecideMs: decideS,
+        pendingBefore,
+        pendingAfter,
+        prefilled: accepted,
+      },
+      fanout: { delayMs: fanS, probes: fanout.probes, missingPushes: fanout.missing },
+      baseline: {
+        acks: baseline.acks,
+        durationS: baseline.durationS,
+        acksPerSec: baseline.acks / baseline.durationS,
+        latencyMs: baseS,
+        errors: baseline.errors,
+      },
+    },
+    verification,
+  });
+  if (!verification.ok) throw new BrokenRun(`verification failed: ${verification.problems.join('; ')}`);
 }
 
 interface Tenant {
@@ -478,18 +344,12 @@ interface Tenant {
 
 async function setUpTenant(
   client: ApiClient,
-  admin: { email: string; password: string },
+  token: string,
   suffix: string,
   reviewers: number,
 ): Promise<Tenant> {
-  const expect = (res: { status: number; body: unknown }, status: number, what: string) => {
-    if (res.status !== status) throw new BrokenRun(`${what}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as Record<string, any>;
-  };
-  const token = expect(await client.post('/api/v1/auth/login', admin), 200, 'login as bootstrap admin')
-    .accessToken as string;
   const slug = `bench-review-${suffix}`;
-  const queue = expect(
+  const queue = expectStatus(
     await client.post(
       '/api/v1/queues',
       { slug, name: 'Review benchmark', outputSchema: OUTPUT_SCHEMA, leaseSeconds: 300 },
@@ -498,7 +358,7 @@ async function setUpTenant(
     201,
     'create queue',
   );
-  const key = expect(
+  const key = expectStatus(
     await client.post('/api/v1/api-keys', { service: `bench-svc-${suffix}`, queues: [slug] }, { token }),
     201,
     'create service key',
@@ -511,7 +371,7 @@ async function setUpTenant(
       while (next < reviewers) {
         const i = next++;
         const email = `bench-reviewer-${i}@bench.local`;
-        expect(
+        expectStatus(
           await client.post(
             '/api/v1/users',
             { email, password, roles: ['reviewer'], queues: [slug] },
@@ -520,7 +380,7 @@ async function setUpTenant(
           201,
           `create reviewer ${i}`,
         );
-        reviewerTokens[i] = expect(
+        reviewerTokens[i] = expectStatus(
           await client.post('/api/v1/auth/login', { email, password }),
           200,
           `login ${i}`,
@@ -801,4 +661,17 @@ function formatTable(rows: TableRow[]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-process.exitCode = await main();
+process.exitCode = await runBench(
+  {
+    name: 'review',
+    settings:
+      `${DURATION_S}s per scenario, ${REVIEWERS} reviewer sockets, ${SUBSCRIBERS} subscribers, ` +
+      `${ITEMS} items pre-filled`,
+    profilable: true,
+    interruptible: true,
+    beforeCleanUp: () => {
+      for (const s of sockets) s.close();
+    },
+  },
+  main,
+);
