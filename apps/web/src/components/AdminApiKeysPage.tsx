@@ -8,6 +8,9 @@ import { formatDateTime } from '../lib/format';
 import { ApiKeyReveal } from './ApiKeyReveal';
 import { CheckboxGroup } from './CheckboxGroup';
 import { ErrorNotice } from './ErrorNotice';
+import { FormCard, FormField, FormFooter } from './FormParts';
+import { ListState } from './ListState';
+import { PageHead } from './PageHead';
 
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -49,22 +52,14 @@ function NewKeyForm({
   };
 
   return (
-    <form
-      className="card form-card"
-      onSubmit={(e) => void submit(e)}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') onCancel();
-      }}
-      aria-labelledby="apikey-form-title"
-      data-testid="apikey-form"
-      noValidate
-    >
-      <h2 className="form-title" id="apikey-form-title">
-        New API key
-      </h2>
+    <FormCard testId="apikey-form" title={'New API key'} onSubmit={(e) => void submit(e)} onCancel={onCancel}>
       <div className="form-grid">
-        <div className="form-field">
-          <label htmlFor="apikey-service">Service name</label>
+        <FormField
+          htmlFor="apikey-service"
+          label="Service name"
+          problem={problems['service']}
+          hint="The calling service, e.g. support-bot. Shown in the audit log."
+        >
           <input
             id="apikey-service"
             ref={firstRef}
@@ -75,12 +70,7 @@ function NewKeyForm({
             aria-invalid={problems['service'] ? true : undefined}
             data-testid="apikey-form-service"
           />
-          {problems['service'] ? (
-            <p className="problem">{problems['service']}</p>
-          ) : (
-            <p className="hint-left">The calling service, e.g. support-bot. Shown in the audit log.</p>
-          )}
-        </div>
+        </FormField>
         <div className="span-full">
           <CheckboxGroup
             legend="Queues it may submit to"
@@ -93,21 +83,16 @@ function NewKeyForm({
           />
         </div>
       </div>
-      {error && <ErrorNotice error={error} testId="apikey-form-error" title="Could not create the key" />}
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button-primary"
-          aria-disabled={saving}
-          data-testid="apikey-form-save"
-        >
-          {saving ? 'Creating…' : 'Create key'}
-        </button>
-        <button type="button" className="button" onClick={onCancel} data-testid="apikey-form-cancel">
-          Cancel
-        </button>
-      </div>
-    </form>
+      <FormFooter
+        testId="apikey-form"
+        error={error}
+        errorTitle="Could not create the key"
+        saving={saving}
+        submitLabel="Create key"
+        savingLabel="Creating…"
+        onCancel={onCancel}
+      />
+    </FormCard>
   );
 }
 
@@ -145,14 +130,9 @@ export function AdminApiKeysPage() {
     }
   };
 
-  const list = keys.data;
   return (
     <section className="page page-wide" aria-labelledby="admin-keys-title">
-      <div className="page-head">
-        <h1 id="admin-keys-title" className="page-title" tabIndex={-1}>
-          API keys
-        </h1>
-        <span className="spacer" />
+      <PageHead id="admin-keys-title" title="API keys">
         <button
           type="button"
           className="button button-primary"
@@ -166,7 +146,7 @@ export function AdminApiKeysPage() {
         >
           New API key
         </button>
-      </div>
+      </PageHead>
       <p className="muted page-intro">
         Services submit items with a key (header <code>X-API-Key</code>), scoped to queues. Each key comes
         with the secret that signs the webhooks of the items it submits.
@@ -198,96 +178,91 @@ export function AdminApiKeysPage() {
         </p>
       )}
       {error && <ErrorNotice error={error.error} testId="apikey-action-error" title={error.title} />}
-      {keys.error && !keys.loading && (
-        <ErrorNotice error={keys.error} testId="admin-keys-error" title="Could not list the API keys" />
-      )}
-      {list === null ? (
-        keys.loading && (
-          <p className="muted" data-testid="admin-keys-loading">
-            Loading API keys…
-          </p>
-        )
-      ) : list.length === 0 ? (
-        <p className="empty-note" data-testid="admin-keys-empty">
-          No API keys yet. Create one for each service that sends items for review.
-        </p>
-      ) : (
-        <table className="data-table" data-testid="admin-apikey-list">
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">Key</th>
-              <th scope="col">Queues</th>
-              <th scope="col">Created</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((key) => (
-              <tr
-                key={key.id}
-                data-testid="admin-apikey-row"
-                data-id={key.id}
-                data-service={key.service}
-                data-revoked={String(key.revokedAt !== null)}
-              >
-                <th scope="row">{key.service}</th>
-                <td className="mono small">{key.prefix}…</td>
-                <td className="small mono">{key.queues.join(', ')}</td>
-                <td className="small nowrap">{formatDateTime(key.createdAt)}</td>
-                <td>
-                  {key.revokedAt ? (
-                    <span className="badge badge-warn" title={key.revokedAt}>
-                      revoked {formatDateTime(key.revokedAt)}
-                    </span>
-                  ) : (
-                    <span className="badge badge-ok">active</span>
-                  )}
-                </td>
-                <td className="row-actions">
-                  {!key.revokedAt &&
-                    (confirming === key.id ? (
-                      <span className="confirm" role="group" aria-label={`Confirm revoking ${key.service}`}>
-                        <span className="small">Revoke for good?</span>
-                        <button
-                          type="button"
-                          className="button button-small button-danger"
-                          onClick={() => busy === null && void revoke(key)}
-                          aria-disabled={busy === key.id}
-                          autoFocus
-                          data-testid="confirm-revoke"
-                        >
-                          {busy === key.id ? 'Revoking…' : 'Revoke'}
-                        </button>
-                        <button
-                          type="button"
-                          className="button button-small"
-                          onClick={() => setConfirming(null)}
-                          data-testid="cancel-revoke"
-                        >
-                          Cancel
-                        </button>
+      <ListState
+        load={keys}
+        testId="admin-keys"
+        errorTitle="Could not list the API keys"
+        loadingText="Loading API keys…"
+        empty="No API keys yet. Create one for each service that sends items for review."
+      >
+        {(list) => (
+          <table className="data-table" data-testid="admin-apikey-list">
+            <thead>
+              <tr>
+                <th scope="col">Service</th>
+                <th scope="col">Key</th>
+                <th scope="col">Queues</th>
+                <th scope="col">Created</th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((key) => (
+                <tr
+                  key={key.id}
+                  data-testid="admin-apikey-row"
+                  data-id={key.id}
+                  data-service={key.service}
+                  data-revoked={String(key.revokedAt !== null)}
+                >
+                  <th scope="row">{key.service}</th>
+                  <td className="mono small">{key.prefix}…</td>
+                  <td className="small mono">{key.queues.join(', ')}</td>
+                  <td className="small nowrap">{formatDateTime(key.createdAt)}</td>
+                  <td>
+                    {key.revokedAt ? (
+                      <span className="badge badge-warn" title={key.revokedAt}>
+                        revoked {formatDateTime(key.revokedAt)}
                       </span>
                     ) : (
-                      <button
-                        type="button"
-                        className="button button-small button-reject"
-                        onClick={() => setConfirming(key.id)}
-                        aria-label={`Revoke the key of ${key.service}`}
-                        data-testid="revoke-apikey"
-                      >
-                        Revoke
-                      </button>
-                    ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                      <span className="badge badge-ok">active</span>
+                    )}
+                  </td>
+                  <td className="row-actions">
+                    {!key.revokedAt &&
+                      (confirming === key.id ? (
+                        <span className="confirm" role="group" aria-label={`Confirm revoking ${key.service}`}>
+                          <span className="small">Revoke for good?</span>
+                          <button
+                            type="button"
+                            className="button button-small button-danger"
+                            onClick={() => busy === null && void revoke(key)}
+                            aria-disabled={busy === key.id}
+                            autoFocus
+                            data-testid="confirm-revoke"
+                          >
+                            {busy === key.id ? 'Revoking…' : 'Revoke'}
+                          </button>
+                          <button
+                            type="button"
+                            className="button button-small"
+                            onClick={() => setConfirming(null)}
+                            data-testid="cancel-revoke"
+                          >
+                            Cancel
+                          </button>
+                        </span>
+                      ) : (
+                        <button
+                          type="button"
+                          className="button button-small button-reject"
+                          onClick={() => setConfirming(key.id)}
+                          aria-label={`Revoke the key of ${key.service}`}
+                          data-testid="revoke-apikey"
+                        >
+                          Revoke
+                        </button>
+                      ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListState>
     </section>
   );
 }

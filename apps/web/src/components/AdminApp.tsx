@@ -1,5 +1,4 @@
 import type { ReactNode } from 'react';
-import { useApiSession } from '../hooks/useApiSession';
 import type { AppLocation } from '../hooks/useLocation';
 import { AdminApiKeysPage } from './AdminApiKeysPage';
 import { AdminDeliveriesPage } from './AdminDeliveriesPage';
@@ -8,7 +7,7 @@ import { AdminUsersPage } from './AdminUsersPage';
 import { AreaShell } from './AreaShell';
 import { EventLogPage } from './EventLogPage';
 import { NotFoundPage } from './NotFoundPage';
-import { TabNav, type Tab } from './TabNav';
+import type { Tab } from './TabNav';
 
 const TABS: readonly Tab[] = [
   { id: 'queues', label: 'Queues', path: '/admin/queues' },
@@ -26,7 +25,6 @@ interface AdminAppProps {
 
 /** Admins: queues, users and roles, service API keys, webhook deliveries, and the log of admin actions. */
 export function AdminApp({ location, nav, onLogout }: AdminAppProps) {
-  const { navigate } = useApiSession();
   const path = location.pathname.replace(/\/+$/, '') || '/';
   let tab = '';
   let page: ReactNode;
@@ -56,11 +54,15 @@ export function AdminApp({ location, nav, onLogout }: AdminAppProps) {
       page = <NotFoundPage home="/admin" homeLabel="the queues" />;
   }
   return (
-    <AreaShell nav={nav} onLogout={onLogout} page={path}>
-      <div className="area-bar">
-        <span className="area-name">Admin</span>
-        <TabNav tabs={TABS} active={tab} label="Admin pages" navigate={navigate} />
-      </div>
+    <AreaShell
+      nav={nav}
+      onLogout={onLogout}
+      page={path}
+      area="Admin"
+      tabs={TABS}
+      activeTab={tab}
+      tabsLabel="Admin pages"
+    >
       {page}
     </AreaShell>
   );

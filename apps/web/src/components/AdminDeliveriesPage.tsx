@@ -5,9 +5,11 @@ import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { useItemScoped } from '../hooks/useItemScoped';
 import { useLoad } from '../hooks/useLoad';
-import { itemTimelinePath } from '../lib/areas';
 import { formatDateTime, formatDuration } from '../lib/format';
 import { ErrorNotice } from './ErrorNotice';
+import { ItemLink } from './ItemLink';
+import { ListState, LoadMore, RefreshButton } from './ListState';
+import { PageHead } from './PageHead';
 
 const BASE_PATH = '/admin/deliveries';
 const PAGE = 100;
@@ -286,11 +288,7 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
 
   return (
     <section className="page page-wide" aria-labelledby="admin-deliveries-title">
-      <div className="page-head">
-        <h1 id="admin-deliveries-title" className="page-title" tabIndex={-1}>
-          Webhook deliveries
-        </h1>
-        <span className="spacer" />
+      <PageHead id="admin-deliveries-title" title="Webhook deliveries">
         <label className="inline-field">
           <span>Status</span>
           <select
@@ -320,15 +318,7 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
             ))}
           </select>
         </label>
-        <button
-          type="button"
-          className="button"
-          onClick={() => !list.loading && list.reload()}
-          aria-disabled={list.loading}
-          data-testid="deliveries-refresh"
-        >
-          Refresh
-        </button>
+        <RefreshButton load={list} testId="deliveries-refresh" />
         <button
           type="button"
           ref={replayAllRef}
@@ -346,7 +336,7 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
         >
           Replay all dead{queue ? ` in ${queue}` : ''}
         </button>
-      </div>
+      </PageHead>
       <p className="muted page-intro">
         Arbiter posts a signed webhook when an item reaches a final state and retries it with backoff until
         the receiver answers 2xx; when the attempts run out, the delivery is dead-lettered. A replay sends it
@@ -403,26 +393,15 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
       {queues.error && !queues.loading && (
         <ErrorNotice error={queues.error} testId="queues-error" title="Could not list the queues" />
       )}
-      {list.error && !list.loading && (
-        <ErrorNotice error={list.error} testId="deliveries-error" title="Could not load the deliveries" />
-      )}
-      <div
-        className="results"
-        data-testid="deliveries"
-        aria-busy={list.loading}
-        data-count={rows?.length ?? ''}
+      <ListState
+        load={list}
+        testId="deliveries"
+        errorTitle="Could not load the deliveries"
+        loadingText="Loading deliveries…"
+        empty={emptyText(status, queue)}
+        results={{ testId: 'deliveries' }}
       >
-        {rows === null ? (
-          list.loading && (
-            <p className="muted" data-testid="deliveries-loading">
-              Loading deliveries…
-            </p>
-          )
-        ) : rows.length === 0 ? (
-          <p className="empty-note" data-testid="deliveries-empty">
-            {emptyText(status, queue)}
-          </p>
-        ) : (
+        {(rows) => (
           <>
             <p className="results-summary muted" data-testid="deliveries-summary">
               {deliveries(rows.length)}
@@ -450,7 +429,6 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
                     const open = expanded.has(delivery.id);
                     const detailsId = `delivery-${delivery.id}-attempts`;
                     const last = delivery.attempts.at(-1);
-                    const path = itemTimelinePath(delivery.itemId);
                     return (
                       <Fragment key={delivery.id}>
                         <tr
@@ -480,19 +458,9 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
                             </button>
                           </td>
                           <th scope="row">
-                            <a
-                              href={path}
-                              className="mono clip clip-item"
-                              onClick={(e) => {
-                                if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-                                e.preventDefault();
-                                navigate(path);
-                              }}
-                              title={`Timeline of item ${delivery.itemId}`}
-                              data-testid="delivery-item-link"
-                            >
+                            <ItemLink itemId={delivery.itemId} testId="delivery-item-link">
                               {delivery.itemId}
-                            </a>
+                            </ItemLink>
                           </th>
                           <td className="mono small">
                             <span className="clip" title={delivery.queue}>
@@ -561,19 +529,16 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
               </table>
             </div>
             {more && (
-              <button
-                type="button"
-                className="button more-button"
-                onClick={() => !list.loading && setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
-                aria-disabled={list.loading}
-                data-testid="deliveries-more"
-              >
-                {list.loading ? 'Loading…' : `Show ${PAGE} more`}
-              </button>
+              <LoadMore
+                loading={list.loading}
+                page={PAGE}
+                onMore={() => setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
+                testId="deliveries-more"
+              />
             )}
           </>
         )}
-      </div>
+      </ListState>
     </section>
   );
 }

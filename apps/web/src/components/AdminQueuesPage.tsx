@@ -6,6 +6,8 @@ import { failure, useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatAge } from '../lib/time';
 import { ErrorNotice } from './ErrorNotice';
+import { ListState } from './ListState';
+import { PageHead } from './PageHead';
 import { QueueForm } from './QueueForm';
 
 type Notice = { text: string; tone: 'success' | 'info' };
@@ -52,14 +54,9 @@ export function AdminQueuesPage() {
     }
   };
 
-  const list = queues.data;
   return (
     <section className="page page-wide" aria-labelledby="admin-queues-title">
-      <div className="page-head">
-        <h1 id="admin-queues-title" className="page-title" tabIndex={-1}>
-          Queues
-        </h1>
-        <span className="spacer" />
+      <PageHead id="admin-queues-title" title="Queues">
         <button
           type="button"
           className="button button-primary"
@@ -72,7 +69,7 @@ export function AdminQueuesPage() {
         >
           New queue
         </button>
-      </div>
+      </PageHead>
       {notice && (
         <p className={`notice notice-${notice.tone}`} role="status" data-testid="queue-notice">
           {notice.text}
@@ -83,7 +80,7 @@ export function AdminQueuesPage() {
         <QueueForm
           key={editing === 'new' ? 'new' : editing.slug}
           queue={editing === 'new' ? null : editing}
-          queues={list ?? []}
+          queues={queues.data ?? []}
           onCancel={() => setEditing(null)}
           onSaved={(saved, created) => {
             replace(saved);
@@ -92,100 +89,95 @@ export function AdminQueuesPage() {
           }}
         />
       )}
-      {queues.error && !queues.loading && (
-        <ErrorNotice error={queues.error} testId="admin-queues-error" title="Could not list the queues" />
-      )}
-      {list === null ? (
-        queues.loading && (
-          <p className="muted" data-testid="admin-queues-loading">
-            Loading queues…
-          </p>
-        )
-      ) : list.length === 0 ? (
-        <p className="empty-note" data-testid="admin-queues-empty">
-          No queues yet. Create one for each kind of AI output your services send for review.
-        </p>
-      ) : (
-        <table className="data-table" data-testid="admin-queue-list">
-          <thead>
-            <tr>
-              <th scope="col">Queue</th>
-              <th scope="col">State</th>
-              <th scope="col" className="num">
-                Lease
-              </th>
-              <th scope="col">SLA</th>
-              <th scope="col">Escalate to</th>
-              <th scope="col" className="num">
-                Reviews
-              </th>
-              <th scope="col" className="num">
-                Auto-approve
-              </th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((queue) => (
-              <tr
-                key={queue.slug}
-                data-testid="admin-queue-row"
-                data-queue={queue.slug}
-                data-paused={String(queue.paused)}
-              >
-                <th scope="row">
-                  <span className="queue-name">{queue.name}</span>
-                  <span className="queue-slug">{queue.slug}</span>
+      <ListState
+        load={queues}
+        testId="admin-queues"
+        errorTitle="Could not list the queues"
+        loadingText="Loading queues…"
+        empty="No queues yet. Create one for each kind of AI output your services send for review."
+      >
+        {(list) => (
+          <table className="data-table" data-testid="admin-queue-list">
+            <thead>
+              <tr>
+                <th scope="col">Queue</th>
+                <th scope="col">State</th>
+                <th scope="col" className="num">
+                  Lease
                 </th>
-                <td>
-                  {queue.paused ? (
-                    <span className="badge badge-warn" data-testid="queue-state">
-                      paused
-                    </span>
-                  ) : (
-                    <span className="badge badge-ok" data-testid="queue-state">
-                      accepting
-                    </span>
-                  )}
-                </td>
-                <td className="num small">{formatAge(queue.leaseSeconds * 1000)}</td>
-                <td className="small">{slaText(queue)}</td>
-                <td className="small mono">{queue.escalateTo ?? '—'}</td>
-                <td className="num small">{queue.reviewsRequired}</td>
-                <td className="num small">
-                  {queue.autoApproveAbove == null ? '—' : `≥ ${queue.autoApproveAbove}`}
-                </td>
-                <td className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => {
-                      setNotice(null);
-                      setEditing(queue);
-                    }}
-                    aria-label={`Edit ${queue.name}`}
-                    data-testid="edit-queue"
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className={`button button-small ${queue.paused ? 'button-approve' : 'button-escalate'}`}
-                    onClick={() => busy === null && void togglePause(queue)}
-                    aria-disabled={busy === queue.slug}
-                    aria-label={`${queue.paused ? 'Resume' : 'Pause'} ${queue.name}`}
-                    data-testid={queue.paused ? 'resume-queue' : 'pause-queue'}
-                  >
-                    {busy === queue.slug ? 'Working…' : queue.paused ? 'Resume' : 'Pause'}
-                  </button>
-                </td>
+                <th scope="col">SLA</th>
+                <th scope="col">Escalate to</th>
+                <th scope="col" className="num">
+                  Reviews
+                </th>
+                <th scope="col" className="num">
+                  Auto-approve
+                </th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {list.map((queue) => (
+                <tr
+                  key={queue.slug}
+                  data-testid="admin-queue-row"
+                  data-queue={queue.slug}
+                  data-paused={String(queue.paused)}
+                >
+                  <th scope="row">
+                    <span className="queue-name">{queue.name}</span>
+                    <span className="queue-slug">{queue.slug}</span>
+                  </th>
+                  <td>
+                    {queue.paused ? (
+                      <span className="badge badge-warn" data-testid="queue-state">
+                        paused
+                      </span>
+                    ) : (
+                      <span className="badge badge-ok" data-testid="queue-state">
+                        accepting
+                      </span>
+                    )}
+                  </td>
+                  <td className="num small">{formatAge(queue.leaseSeconds * 1000)}</td>
+                  <td className="small">{slaText(queue)}</td>
+                  <td className="small mono">{queue.escalateTo ?? '—'}</td>
+                  <td className="num small">{queue.reviewsRequired}</td>
+                  <td className="num small">
+                    {queue.autoApproveAbove == null ? '—' : `≥ ${queue.autoApproveAbove}`}
+                  </td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="button button-small"
+                      onClick={() => {
+                        setNotice(null);
+                        setEditing(queue);
+                      }}
+                      aria-label={`Edit ${queue.name}`}
+                      data-testid="edit-queue"
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className={`button button-small ${queue.paused ? 'button-approve' : 'button-escalate'}`}
+                      onClick={() => busy === null && void togglePause(queue)}
+                      aria-disabled={busy === queue.slug}
+                      aria-label={`${queue.paused ? 'Resume' : 'Pause'} ${queue.name}`}
+                      data-testid={queue.paused ? 'resume-queue' : 'pause-queue'}
+                    >
+                      {busy === queue.slug ? 'Working…' : queue.paused ? 'Resume' : 'Pause'}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListState>
     </section>
   );
 }

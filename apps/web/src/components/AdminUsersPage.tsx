@@ -4,7 +4,8 @@ import type { UserAccount } from '../api/types';
 import { useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatDateTime } from '../lib/format';
-import { ErrorNotice } from './ErrorNotice';
+import { ListState } from './ListState';
+import { PageHead } from './PageHead';
 import { UserForm } from './UserForm';
 
 export function AdminUsersPage() {
@@ -13,16 +14,11 @@ export function AdminUsersPage() {
   const queues = useLoad(listQueueDetails, 'queues');
   const [editing, setEditing] = useState<UserAccount | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const list = users.data;
   const queueName = (slug: string) => queues.data?.find((q) => q.slug === slug)?.name ?? slug;
 
   return (
     <section className="page page-wide" aria-labelledby="admin-users-title">
-      <div className="page-head">
-        <h1 id="admin-users-title" className="page-title" tabIndex={-1}>
-          Users and roles
-        </h1>
-        <span className="spacer" />
+      <PageHead id="admin-users-title" title="Users and roles">
         <button
           type="button"
           className="button button-primary"
@@ -35,7 +31,7 @@ export function AdminUsersPage() {
         >
           New user
         </button>
-      </div>
+      </PageHead>
       {notice && (
         <p className="notice notice-success" role="status" data-testid="user-notice">
           {notice}
@@ -60,86 +56,81 @@ export function AdminUsersPage() {
           }}
         />
       )}
-      {users.error && !users.loading && (
-        <ErrorNotice error={users.error} testId="admin-users-error" title="Could not list the users" />
-      )}
-      {list === null ? (
-        users.loading && (
-          <p className="muted" data-testid="admin-users-loading">
-            Loading users…
-          </p>
-        )
-      ) : list.length === 0 ? (
-        <p className="empty-note" data-testid="admin-users-empty">
-          No users.
-        </p>
-      ) : (
-        <table className="data-table" data-testid="admin-user-list">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Queues</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((user) => (
-              <tr
-                key={user.id}
-                data-testid="admin-user-row"
-                data-email={user.email}
-                data-disabled={user.disabled}
-              >
-                <th scope="row">
-                  {user.email}
-                  {user.id === me.id && <span className="badge">you</span>}
+      <ListState
+        load={users}
+        testId="admin-users"
+        errorTitle="Could not list the users"
+        loadingText="Loading users…"
+        empty="No users."
+      >
+        {(list) => (
+          <table className="data-table" data-testid="admin-user-list">
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Queues</th>
+                <th scope="col">State</th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
                 </th>
-                <td>
-                  {user.roles.map((role) => (
-                    <span key={role} className={`chip chip-${role}`}>
-                      {role}
-                    </span>
-                  ))}
-                </td>
-                <td className="small">
-                  {user.queues.length === 0 ? (
-                    <span className="muted">—</span>
-                  ) : (
-                    user.queues.map(queueName).join(', ')
-                  )}
-                </td>
-                <td>
-                  {user.disabled ? (
-                    <span className="badge badge-warn">disabled</span>
-                  ) : (
-                    <span className="badge badge-ok">active</span>
-                  )}
-                </td>
-                <td className="small nowrap">{formatDateTime(user.createdAt)}</td>
-                <td className="row-actions">
-                  <button
-                    type="button"
-                    className="button button-small"
-                    onClick={() => {
-                      setNotice(null);
-                      setEditing(user);
-                    }}
-                    aria-label={`Edit ${user.email}`}
-                    data-testid="edit-user"
-                  >
-                    Edit
-                  </button>
-                </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {list.map((user) => (
+                <tr
+                  key={user.id}
+                  data-testid="admin-user-row"
+                  data-email={user.email}
+                  data-disabled={user.disabled}
+                >
+                  <th scope="row">
+                    {user.email}
+                    {user.id === me.id && <span className="badge">you</span>}
+                  </th>
+                  <td>
+                    {user.roles.map((role) => (
+                      <span key={role} className={`chip chip-${role}`}>
+                        {role}
+                      </span>
+                    ))}
+                  </td>
+                  <td className="small">
+                    {user.queues.length === 0 ? (
+                      <span className="muted">—</span>
+                    ) : (
+                      user.queues.map(queueName).join(', ')
+                    )}
+                  </td>
+                  <td>
+                    {user.disabled ? (
+                      <span className="badge badge-warn">disabled</span>
+                    ) : (
+                      <span className="badge badge-ok">active</span>
+                    )}
+                  </td>
+                  <td className="small nowrap">{formatDateTime(user.createdAt)}</td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="button button-small"
+                      onClick={() => {
+                        setNotice(null);
+                        setEditing(user);
+                      }}
+                      aria-label={`Edit ${user.email}`}
+                      data-testid="edit-user"
+                    >
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </ListState>
     </section>
   );
 }

@@ -1,12 +1,11 @@
 import type { ReactNode } from 'react';
-import { useApiSession } from '../hooks/useApiSession';
 import type { AppLocation } from '../hooks/useLocation';
 import { AreaShell } from './AreaShell';
 import { DecisionHistoryPage } from './DecisionHistoryPage';
 import { EventLogPage } from './EventLogPage';
 import { ItemTimelinePage } from './ItemTimelinePage';
 import { NotFoundPage } from './NotFoundPage';
-import { TabNav, type Tab } from './TabNav';
+import type { Tab } from './TabNav';
 
 const TABS: readonly Tab[] = [
   { id: 'decisions', label: 'Decisions', path: '/audit' },
@@ -23,7 +22,6 @@ interface AuditAppProps {
 
 /** Auditors (and admins): decision history with exports, each item's timeline, the event log, the chain. */
 export function AuditApp({ location, nav, onLogout }: AuditAppProps) {
-  const { navigate } = useApiSession();
   const path = location.pathname.replace(/\/+$/, '') || '/';
   const item = ITEM.exec(location.pathname);
   let tab = 'decisions';
@@ -41,11 +39,15 @@ export function AuditApp({ location, nav, onLogout }: AuditAppProps) {
     page = <NotFoundPage home="/audit" homeLabel="Decisions" />;
   }
   return (
-    <AreaShell nav={nav} onLogout={onLogout} page={path}>
-      <div className="area-bar">
-        <span className="area-name">Audit</span>
-        <TabNav tabs={TABS} active={tab} label="Audit pages" navigate={navigate} />
-      </div>
+    <AreaShell
+      nav={nav}
+      onLogout={onLogout}
+      page={path}
+      area="Audit"
+      tabs={TABS}
+      activeTab={tab}
+      tabsLabel="Audit pages"
+    >
       {page}
     </AreaShell>
   );

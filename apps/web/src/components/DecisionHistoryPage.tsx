@@ -12,6 +12,8 @@ import { DecisionFilters } from './DecisionFilters';
 import { DecisionTable } from './DecisionTable';
 import { ErrorNotice } from './ErrorNotice';
 import { ExportButtons } from './ExportButtons';
+import { ListState, LoadMore } from './ListState';
+import { PageHead } from './PageHead';
 
 const PAGE = 100;
 const MAX_LIMIT = 10_000;
@@ -30,13 +32,9 @@ export function DecisionHistoryPage({ search }: { search: string }) {
 
   return (
     <section className="page page-wide" aria-labelledby="decisions-title">
-      <div className="page-head">
-        <h1 id="decisions-title" className="page-title" tabIndex={-1}>
-          Decision history
-        </h1>
-        <span className="spacer" />
+      <PageHead id="decisions-title" title="Decision history">
         <ExportButtons filter={filter} onError={setExportError} />
-      </div>
+      </PageHead>
       {exportError && <ErrorNotice error={exportError} testId="export-error" title="The export failed" />}
       <ChainStatus />
       <DecisionFilters
@@ -50,29 +48,19 @@ export function DecisionHistoryPage({ search }: { search: string }) {
       {queues.error && (
         <ErrorNotice error={queues.error} testId="queues-error" title="Could not list the queues" />
       )}
-      {decisions.error && !decisions.loading && (
-        <ErrorNotice error={decisions.error} testId="decisions-error" title="Could not load the decisions" />
-      )}
-      <div
-        className="results"
-        data-testid="decisions"
-        aria-busy={decisions.loading}
-        aria-live="polite"
-        data-count={rows?.length ?? ''}
+      <ListState
+        load={decisions}
+        testId="decisions"
+        errorTitle="Could not load the decisions"
+        loadingText="Loading decisions…"
+        empty={
+          isFiltered(filter)
+            ? 'No decision matches these filters.'
+            : 'No decisions yet: they appear here once reviewers decide items.'
+        }
+        results={{ testId: 'decisions', live: 'polite' }}
       >
-        {rows === null ? (
-          decisions.loading && (
-            <p className="muted" data-testid="decisions-loading">
-              Loading decisions…
-            </p>
-          )
-        ) : rows.length === 0 ? (
-          <p className="empty-note" data-testid="decisions-empty">
-            {isFiltered(filter)
-              ? 'No decision matches these filters.'
-              : 'No decisions yet: they appear here once reviewers decide items.'}
-          </p>
-        ) : (
+        {(rows) => (
           <>
             <p className="results-summary muted" data-testid="decisions-summary">
               {plural(rows.length, 'decision')}
@@ -81,19 +69,16 @@ export function DecisionHistoryPage({ search }: { search: string }) {
             </p>
             <DecisionTable rows={rows} backSearch={query} />
             {more && (
-              <button
-                type="button"
-                className="button more-button"
-                onClick={() => !decisions.loading && setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
-                aria-disabled={decisions.loading}
-                data-testid="decisions-more"
-              >
-                {decisions.loading ? 'Loading…' : `Show ${PAGE} more`}
-              </button>
+              <LoadMore
+                loading={decisions.loading}
+                page={PAGE}
+                onMore={() => setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
+                testId="decisions-more"
+              />
             )}
           </>
         )}
-      </div>
+      </ListState>
     </section>
   );
 }

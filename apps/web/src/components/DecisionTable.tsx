@@ -1,7 +1,6 @@
 import type { DecisionRecord } from '../api/types';
-import { useApiSession } from '../hooks/useApiSession';
 import { formatDateTime, formatDuration, VERDICT_LABELS } from '../lib/format';
-import { itemTimelinePath } from '../lib/areas';
+import { ItemLink } from './ItemLink';
 
 export function VerdictBadge({ verdict }: { verdict: string }) {
   const label = (VERDICT_LABELS as Record<string, string>)[verdict] ?? verdict;
@@ -15,7 +14,6 @@ interface DecisionTableProps {
 }
 
 export function DecisionTable({ rows, backSearch }: DecisionTableProps) {
-  const { navigate } = useApiSession();
   return (
     <div className="table-scroll">
       <table className="data-table decisions-table" data-testid="decision-table">
@@ -34,74 +32,61 @@ export function DecisionTable({ rows, backSearch }: DecisionTableProps) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => {
-            const path = itemTimelinePath(row.itemId, backSearch);
-            return (
-              <tr
-                key={row.decisionId}
-                data-testid="decision-row"
-                data-decision-id={row.decisionId}
-                data-item-id={row.itemId}
-                data-external-id={row.externalId}
-                data-verdict={row.verdict}
-                data-decided-at={row.decidedAt}
-              >
-                <td className="nowrap small">
-                  <time dateTime={row.decidedAt} title={row.decidedAt}>
-                    {formatDateTime(row.decidedAt)}
-                  </time>
-                </td>
-                <th scope="row">
-                  <a
-                    href={path}
-                    className="mono clip clip-item"
-                    onClick={(e) => {
-                      if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-                      e.preventDefault();
-                      navigate(path);
-                    }}
-                    title={`Timeline of item ${row.itemId}`}
-                    data-testid="open-timeline"
-                  >
-                    {row.externalId}
-                  </a>
-                </th>
-                <td className="mono small">
-                  <span className="clip" title={row.queue}>
-                    {row.queue}
+          {rows.map((row) => (
+            <tr
+              key={row.decisionId}
+              data-testid="decision-row"
+              data-decision-id={row.decisionId}
+              data-item-id={row.itemId}
+              data-external-id={row.externalId}
+              data-verdict={row.verdict}
+              data-decided-at={row.decidedAt}
+            >
+              <td className="nowrap small">
+                <time dateTime={row.decidedAt} title={row.decidedAt}>
+                  {formatDateTime(row.decidedAt)}
+                </time>
+              </td>
+              <th scope="row">
+                <ItemLink itemId={row.itemId} backSearch={backSearch} testId="open-timeline">
+                  {row.externalId}
+                </ItemLink>
+              </th>
+              <td className="mono small">
+                <span className="clip" title={row.queue}>
+                  {row.queue}
+                </span>
+              </td>
+              <td className="small">
+                <span className="clip" title={`${row.model.name}@${row.model.version}`}>
+                  {row.model.name}
+                  <span className="muted">@{row.model.version}</span>
+                </span>
+              </td>
+              <td>
+                <VerdictBadge verdict={row.verdict} />
+              </td>
+              <td className="small">
+                {row.reviewer ? (
+                  <span className="clip clip-wide" title={`${row.reviewer.email} (${row.reviewer.id})`}>
+                    {row.reviewer.email}
                   </span>
-                </td>
-                <td className="small">
-                  <span className="clip" title={`${row.model.name}@${row.model.version}`}>
-                    {row.model.name}
-                    <span className="muted">@{row.model.version}</span>
+                ) : (
+                  <span className="muted">none (automatic)</span>
+                )}
+              </td>
+              <td className="num small">{formatDuration(row.timeToDecisionMs)}</td>
+              <td className="small">
+                {row.comment ? (
+                  <span className="clip clip-wide" title={row.comment}>
+                    {row.comment}
                   </span>
-                </td>
-                <td>
-                  <VerdictBadge verdict={row.verdict} />
-                </td>
-                <td className="small">
-                  {row.reviewer ? (
-                    <span className="clip clip-wide" title={`${row.reviewer.email} (${row.reviewer.id})`}>
-                      {row.reviewer.email}
-                    </span>
-                  ) : (
-                    <span className="muted">none (automatic)</span>
-                  )}
-                </td>
-                <td className="num small">{formatDuration(row.timeToDecisionMs)}</td>
-                <td className="small">
-                  {row.comment ? (
-                    <span className="clip clip-wide" title={row.comment}>
-                      {row.comment}
-                    </span>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>

@@ -6,7 +6,8 @@ import { useApiSession } from '../hooks/useApiSession';
 import { useItemScoped } from '../hooks/useItemScoped';
 import { useLoad } from '../hooks/useLoad';
 import { actionLabel, formatDateTime, plural, shortJson } from '../lib/format';
-import { ErrorNotice } from './ErrorNotice';
+import { ListState, LoadMore, RefreshButton } from './ListState';
+import { PageHead } from './PageHead';
 import { EventActor } from './Timeline';
 
 /** The actions of the admin-action log. */
@@ -103,11 +104,7 @@ export function EventLogPage({ preset, search, basePath }: EventLogPageProps) {
 
   return (
     <section className="page page-wide" aria-labelledby="events-title">
-      <div className="page-head">
-        <h1 id="events-title" className="page-title" tabIndex={-1}>
-          {title}
-        </h1>
-        <span className="spacer" />
+      <PageHead id="events-title" title={title}>
         <label className="inline-field">
           <span>Action</span>
           <select
@@ -123,41 +120,22 @@ export function EventLogPage({ preset, search, basePath }: EventLogPageProps) {
             ))}
           </select>
         </label>
-        <button
-          type="button"
-          className="button"
-          onClick={() => !events.loading && events.reload()}
-          aria-disabled={events.loading}
-          data-testid="events-refresh"
-        >
-          Refresh
-        </button>
-      </div>
+        <RefreshButton load={events} testId="events-refresh" />
+      </PageHead>
       <p className="muted page-intro">
         {preset === 'admin'
           ? 'Changes to queues, users and API keys, and failed sign-ins, newest first.'
           : 'Every audit event, newest first. The log is append-only and hash-chained.'}
       </p>
-      {events.error && !events.loading && (
-        <ErrorNotice error={events.error} testId="events-error" title="Could not load the events" />
-      )}
-      <div
-        className="results"
-        data-testid="events"
-        aria-busy={events.loading}
-        data-count={rows?.length ?? ''}
+      <ListState
+        load={events}
+        testId="events"
+        errorTitle="Could not load the events"
+        loadingText="Loading events…"
+        empty={<>No events{action ? ` of type ${action}` : ''} yet.</>}
+        results={{ testId: 'events' }}
       >
-        {rows === null ? (
-          events.loading && (
-            <p className="muted" data-testid="events-loading">
-              Loading events…
-            </p>
-          )
-        ) : rows.length === 0 ? (
-          <p className="empty-note" data-testid="events-empty">
-            No events{action ? ` of type ${action}` : ''} yet.
-          </p>
-        ) : (
+        {(rows) => (
           <>
             <p className="results-summary muted">
               {plural(rows.length, 'event')}
@@ -216,19 +194,16 @@ export function EventLogPage({ preset, search, basePath }: EventLogPageProps) {
               </p>
             )}
             {more && (
-              <button
-                type="button"
-                className="button more-button"
-                onClick={() => !events.loading && setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
-                aria-disabled={events.loading}
-                data-testid="events-more"
-              >
-                {events.loading ? 'Loading…' : `Show ${PAGE} more`}
-              </button>
+              <LoadMore
+                loading={events.loading}
+                page={PAGE}
+                onMore={() => setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
+                testId="events-more"
+              />
             )}
           </>
         )}
-      </div>
+      </ListState>
     </section>
   );
 }

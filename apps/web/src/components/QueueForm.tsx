@@ -11,7 +11,7 @@ import {
   type QueueFormField,
   type QueueFormValues,
 } from '../lib/queue-form';
-import { ErrorNotice } from './ErrorNotice';
+import { FormCard, FormFooter } from './FormParts';
 
 interface QueueFormProps {
   /** The queue to edit; null to create one. */
@@ -104,19 +104,12 @@ export function QueueForm({ queue, queues, onSaved, onCancel }: QueueFormProps) 
 
   const others = queues.filter((q) => q.slug !== queue?.slug);
   return (
-    <form
-      className="card form-card"
+    <FormCard
+      testId="queue-form"
+      title={creating ? 'New queue' : `Edit ${queue.name}`}
       onSubmit={(e) => void submit(e)}
-      aria-labelledby="queue-form-title"
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') onCancel();
-      }}
-      data-testid="queue-form"
-      noValidate
+      onCancel={onCancel}
     >
-      <h2 className="form-title" id="queue-form-title">
-        {creating ? 'New queue' : `Edit ${queue.name}`}
-      </h2>
       <div className="form-grid">
         {field(
           'slug',
@@ -234,31 +227,16 @@ export function QueueForm({ queue, queues, onSaved, onCancel }: QueueFormProps) 
           'half',
         )}
       </div>
-      {error && (
-        <ErrorNotice
-          error={error}
-          testId="queue-form-error"
-          title={creating ? 'Could not create the queue' : 'Could not save the queue'}
-        />
-      )}
-      {note && (
-        <p className="notice notice-info" role="status" data-testid="queue-form-note">
-          {note}
-        </p>
-      )}
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button-primary"
-          aria-disabled={saving}
-          data-testid="queue-form-save"
-        >
-          {saving ? 'Saving…' : creating ? 'Create queue' : 'Save changes'}
-        </button>
-        <button type="button" className="button" onClick={onCancel} data-testid="queue-form-cancel">
-          Cancel
-        </button>
-      </div>
-    </form>
+      <FormFooter
+        testId="queue-form"
+        error={error}
+        errorTitle={creating ? 'Could not create the queue' : 'Could not save the queue'}
+        note={note}
+        saving={saving}
+        submitLabel={creating ? 'Create queue' : 'Save changes'}
+        savingLabel="Saving…"
+        onCancel={onCancel}
+      />
+    </FormCard>
   );
 }

@@ -1,4 +1,5 @@
 import type { Navigate } from '../hooks/useLocation';
+import { inAppClick } from '../lib/links';
 
 export interface Tab {
   id: string;
@@ -23,11 +24,7 @@ export function TabNav({ tabs, active, label, navigate }: TabNavProps) {
           href={tab.path}
           className={tab.id === active ? 'tab active' : 'tab'}
           aria-current={tab.id === active ? 'page' : undefined}
-          onClick={(e) => {
-            if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-            e.preventDefault();
-            navigate(tab.path);
-          }}
+          onClick={inAppClick(navigate, tab.path)}
           data-testid={`tab-${tab.id}`}
         >
           {tab.label}

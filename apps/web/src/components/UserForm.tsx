@@ -4,7 +4,7 @@ import type { ApiError } from '../api/http';
 import type { QueueDetail, Role, UserAccount, UserChanges } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { CheckboxGroup } from './CheckboxGroup';
-import { ErrorNotice } from './ErrorNotice';
+import { FormCard, FormField, FormFooter } from './FormParts';
 
 const ROLES: readonly { value: Role; label: string; hint: string }[] = [
   { value: 'reviewer', label: 'Reviewer', hint: 'Claims and decides items of their queues' },
@@ -83,22 +83,14 @@ export function UserForm({ user, queues, onSaved, onCancel }: UserFormProps) {
   };
 
   return (
-    <form
-      className="card form-card"
+    <FormCard
+      testId="user-form"
+      title={creating ? 'New user' : `Edit ${user.email}`}
       onSubmit={(e) => void submit(e)}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') onCancel();
-      }}
-      aria-labelledby="user-form-title"
-      data-testid="user-form"
-      noValidate
+      onCancel={onCancel}
     >
-      <h2 className="form-title" id="user-form-title">
-        {creating ? 'New user' : `Edit ${user.email}`}
-      </h2>
       <div className="form-grid">
-        <div className="form-field">
-          <label htmlFor="user-email">Email</label>
+        <FormField htmlFor="user-email" label="Email" problem={problems['email']}>
           <input
             id="user-email"
             type="email"
@@ -110,10 +102,13 @@ export function UserForm({ user, queues, onSaved, onCancel }: UserFormProps) {
             aria-invalid={problems['email'] ? true : undefined}
             data-testid="user-form-email"
           />
-          {problems['email'] && <p className="problem">{problems['email']}</p>}
-        </div>
-        <div className="form-field">
-          <label htmlFor="user-password">{creating ? 'Password' : 'New password'}</label>
+        </FormField>
+        <FormField
+          htmlFor="user-password"
+          label={creating ? 'Password' : 'New password'}
+          problem={problems['password']}
+          hint={`At least 8 characters.${creating ? '' : ' Empty: keep the current one.'}`}
+        >
           <input
             id="user-password"
             type="password"
@@ -125,14 +120,7 @@ export function UserForm({ user, queues, onSaved, onCancel }: UserFormProps) {
             aria-invalid={problems['password'] ? true : undefined}
             data-testid="user-form-password"
           />
-          {problems['password'] ? (
-            <p className="problem">{problems['password']}</p>
-          ) : (
-            <p className="hint-left">
-              At least 8 characters.{creating ? '' : ' Empty: keep the current one.'}
-            </p>
-          )}
-        </div>
+        </FormField>
         {!creating && (
           <div className="form-field">
             <span className="label">Account</span>
@@ -168,31 +156,16 @@ export function UserForm({ user, queues, onSaved, onCancel }: UserFormProps) {
           />
         </div>
       </div>
-      {error && (
-        <ErrorNotice
-          error={error}
-          testId="user-form-error"
-          title={creating ? 'Could not create the user' : 'Could not save the user'}
-        />
-      )}
-      {note && (
-        <p className="notice notice-info" role="status" data-testid="user-form-note">
-          {note}
-        </p>
-      )}
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button-primary"
-          aria-disabled={saving}
-          data-testid="user-form-save"
-        >
-          {saving ? 'Saving…' : creating ? 'Create user' : 'Save changes'}
-        </button>
-        <button type="button" className="button" onClick={onCancel} data-testid="user-form-cancel">
-          Cancel
-        </button>
-      </div>
-    </form>
+      <FormFooter
+        testId="user-form"
+        error={error}
+        errorTitle={creating ? 'Could not create the user' : 'Could not save the user'}
+        note={note}
+        saving={saving}
+        submitLabel={creating ? 'Create user' : 'Save changes'}
+        savingLabel="Saving…"
+        onCancel={onCancel}
+      />
+    </FormCard>
   );
 }
