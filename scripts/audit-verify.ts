@@ -32,6 +32,21 @@ async function main(file: string | undefined): Promise<number> {
   // Links arrive in sequence order; a late-sealed event can precede links it follows in the chain.
   const waiting = new Map<number, { link: ChainLink; document: AuditEventDocument }>();
   let nextPos = 0;
+  const start = (): ChainChecker => {
+    const first = waiting.get(1)?.link ?? lowest(waiting);
+    anchor = { pos: first.pos - 1, hash: first.pos === 1 ? GENESIS_HASH : first.prevHash };
+    nextPos = first.pos;
+    return new ChainChecker(anchor);
+  };
+  /** Checks the waiting links that follow on from the last one checked. */
+  const drain = (walk: ChainChecker): void => {
+    while (waiting.has(nextPos) && walk.firstInvalidSeq === undefined) {
+      const { link, document } = waiting.get(nextPos)!;
+      waiting.delete(nextPos);
+      walk.check({ ...link, seq: document.seq }, document);
+      nextPos++;
+    }
+  };
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const text of lines) {
@@ -50,33 +65,15 @@ async function main(file: string | undefined): Promise<number> {
       continue;
     }
     waiting.set(chain.pos, { link: chain, document });
-    if (!checker) {
-      // A full export holds position 1. A slice is anchored at the lowest position among its first links
-      // (events sealed late sit a little out of sequence order, never far).
-      if (!waiting.has(1) && waiting.size < ANCHOR_WINDOW) continue;
-      const first = waiting.get(1)?.link ?? lowest(waiting);
-      anchor = { pos: first.pos - 1, hash: first.pos === 1 ? GENESIS_HASH : first.prevHash };
-      checker = new ChainChecker(anchor);
-      nextPos = first.pos;
-    }
-    while (waiting.has(nextPos)) {
-      const { link, document: doc } = waiting.get(nextPos)!;
-      waiting.delete(nextPos);
-      checker.check({ ...link, seq: doc.seq }, doc);
-      nextPos++;
-    }
-    if (checker.firstInvalidSeq !== undefined) break;
+    // A full export holds position 1. A slice is anchored at the lowest position among its first links
+    // (events sealed late sit a little out of sequence order, never far).
+    if (!checker && !waiting.has(1) && waiting.size < ANCHOR_WINDOW) continue;
+    checker ??= start();
+    drain(checker);
+    // A chain that stops checking stops reading: links piling up mean a position is missing.
+    if (checker.firstInvalidSeq !== undefined || waiting.size > ANCHOR_WINDOW) break;
   }
-  if (!checker && waiting.size > 0) {
-    const first = waiting.get(1)?.link ?? lowest(waiting);
-    anchor = { pos: first.pos - 1, hash: first.pos === 1 ? GENESIS_HASH : first.prevHash };
-    checker = new ChainChecker(anchor);
-    for (nextPos = first.pos; waiting.has(nextPos); nextPos++) {
-      const { link, document } = waiting.get(nextPos)!;
-      waiting.delete(nextPos);
-      if (!checker.check({ ...link, seq: document.seq }, document)) break;
-    }
-  }
+  if (!checker && waiting.size > 0) drain((checker = start()));
   checker ??= new ChainChecker();
   // Links left waiting mean a position is missing: the first of them cannot be checked.
   if (checker.firstInvalidSeq === undefined && waiting.size > 0) {

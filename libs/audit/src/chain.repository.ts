@@ -1,4 +1,4 @@
-import { Database } from '@arbiter/database';
+import { Database, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import {
   ChainChecker,
@@ -95,9 +95,18 @@ export class ChainRepository {
 
   /** Walks the whole chain from the genesis link, recomputing each hash from the event as stored now. */
   async verify(): Promise<ChainVerdict> {
+    // One snapshot for the walk and the counts, so a pass of the sealer meanwhile cannot make the answer
+    // speak for links nobody checked.
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      return this.verifyIn(tx);
+    });
+  }
+
+  private async verifyIn(tx: Sql): Promise<ChainVerdict> {
     const checker = new ChainChecker();
     for (let after = 0; ;) {
-      const page = await this.db.query<LinkRow>(
+      const page = await tx.query<LinkRow>(
         `SELECT c.pos, c.seq AS link_seq, c.prev_hash, c.hash, ${EVENT_DOCUMENT_COLUMNS}
            FROM audit_chain c LEFT JOIN audit_events e ON e.seq = c.seq
           WHERE c.pos > $1 ORDER BY c.pos LIMIT ${VERIFY_PAGE}`,
@@ -116,27 +125,23 @@ export class ChainRepository {
       after = Number(page[page.length - 1]!.pos);
     }
     const { checked, firstInvalidSeq } = checker;
-    const [stats] = await this.db.query<{
-      sealed: string;
-      events: string;
-      head: string | null;
-      last_sealed_at: Date | null;
-    }>(
-      `SELECT (SELECT count(*) FROM audit_chain) AS sealed,
-              (SELECT count(*) FROM audit_events) AS events,
-              (SELECT hash FROM audit_chain ORDER BY pos DESC LIMIT 1) AS head,
-              (SELECT max(sealed_at) FROM audit_chain) AS last_sealed_at`,
+    // Links are numbered 1, 2, 3... as they are made: the last one's position is how many were sealed.
+    const [last] = await tx.query<{ pos: string; hash: string; sealed_at: Date }>(
+      `SELECT pos, hash, sealed_at FROM audit_chain ORDER BY pos DESC LIMIT 1`,
     );
-    const sealed = Number(stats!.sealed);
+    const [{ events }] = (await tx.query<{ events: string }>(
+      `SELECT count(*) AS events FROM audit_events`,
+    )) as [{ events: string }];
+    const sealed = Number(last?.pos ?? 0);
     return {
       valid: firstInvalidSeq === undefined,
       checked,
-      head: stats!.head ?? GENESIS_HASH,
+      head: last?.hash ?? GENESIS_HASH,
       ...(firstInvalidSeq === undefined ? {} : { firstInvalidSeq }),
       sealed,
       // Removed events (a tampering) make the difference negative; it is a count of what is waiting.
-      unsealed: Math.max(0, Number(stats!.events) - sealed),
-      lastSealedAt: stats!.last_sealed_at?.toISOString() ?? null,
+      unsealed: Math.max(0, Number(events) - sealed),
+      lastSealedAt: last?.sealed_at.toISOString() ?? null,
     };
   }
 }

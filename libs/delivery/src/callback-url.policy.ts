@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { withTimeout } from '@arbiter/runtime';
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -98,18 +99,10 @@ export async function checkCallbackUrl(raw: string, allowHosts: readonly string[
   }
   let addresses: { address: string }[];
   try {
-    addresses = await withTimeout(lookup(host, { all: true, verbatim: true }), 2000);
+    addresses = await withTimeout(lookup(host, { all: true, verbatim: true }), 2000, 'DNS');
   } catch {
     return { ok: true, url };
   }
   const bad = addresses.find((a) => isPrivateAddress(a.address));
   return bad ? { ok: false, reason: `resolves to a non-public address (${bad.address})` } : { ok: true, url };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -40,12 +40,13 @@ export class DeliveryAttempts {
       case 'early':
         return { kind: 'early', waitMs: taken.waitMs };
       case 'abandoned':
-        return this.settle(taken.delivery, {
-          at: taken.delivery.leasedAt,
-          statusCode: null,
-          error: INTERRUPTED,
-          durationMs: null,
-        });
+        // The attempt died with its worker, which says nothing about the receiver: try again at once (the
+        // lease already waited out the timeout). It still counts, so a delivery that kills workers ends.
+        return this.settle(
+          taken.delivery,
+          { at: taken.delivery.leasedAt, statusCode: null, error: INTERRUPTED, durationMs: null },
+          true,
+        );
       case 'taken':
         return this.settle(taken.delivery, await this.attempt(taken.delivery, buildBody));
     }
@@ -77,12 +78,14 @@ export class DeliveryAttempts {
   private async settle(
     delivery: OwnedDelivery,
     attempt: AttemptToRecord & { retryAfterMs?: number | null },
+    retryAtOnce = false,
   ): Promise<AttemptStep> {
-    const step = nextStep(
+    let step = nextStep(
       { statusCode: attempt.statusCode, error: attempt.error, retryAfterMs: attempt.retryAfterMs ?? null },
       delivery.roundAttempts + 1,
       this.config.WEBHOOK_RETRY_SCHEDULE,
     );
+    if (retryAtOnce && step.status === 'pending') step = { status: 'pending', delayMs: 0 };
     const settled = await this.deliveries.settle(delivery, attempt, step);
     if (!settled || step.status !== 'pending') return { kind: 'done' };
     return { kind: 'retry', generation: settled.generation, delayMs: settled.delayMs };

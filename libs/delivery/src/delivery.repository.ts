@@ -260,7 +260,7 @@ export class DeliveryRepository {
           WHERE d.id = $1 AND i.id = d.item_id AND ${LEASE_FREE}
           RETURNING d.id, d.item_id, d.queue_id, d.webhook_id
        ), audited AS (${auditReplayed(2)})
-       SELECT id FROM replayed UNION ALL SELECT id FROM deliveries WHERE id = $1`,
+       SELECT id FROM deliveries WHERE id = $1`,
       [id, actor.type, actor.id, actor.name],
     );
     return row !== undefined;

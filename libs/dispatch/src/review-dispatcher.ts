@@ -1,6 +1,6 @@
 import { AppConfig } from '@arbiter/config';
 import { COMMAND_REDIS } from '@arbiter/redis';
-import { Coalescer, Metrics } from '@arbiter/runtime';
+import { Coalescer, Metrics, withTimeout } from '@arbiter/runtime';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -76,7 +76,7 @@ export class ReviewDispatcher implements OnApplicationShutdown {
       ),
     );
     try {
-      await withTimeout(work, ENQUEUE_TIMEOUT_MS);
+      await withTimeout(work, ENQUEUE_TIMEOUT_MS, 'Redis');
       return true;
     } catch (error) {
       work.catch(() => undefined);
@@ -122,12 +122,4 @@ export class ReviewDispatcher implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

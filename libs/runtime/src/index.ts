@@ -4,3 +4,4 @@ export * from './shutdown.js';
 export * from './metrics.js';
 export * from './coalescer.js';
 export * from './keyed-throttle.js';
+export * from './with-timeout.js';

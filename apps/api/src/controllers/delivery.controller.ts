@@ -1,32 +1,13 @@
 import { actorOf, Allow, CurrentPrincipal, type Principal } from '@arbiter/auth';
-import { validateInput } from '@arbiter/contracts';
 import {
   DeliveryAdminService,
   type DeliveryView,
   ListDeliveriesQueryDto,
   ReplayDeliveriesQueryDto,
 } from '@arbiter/delivery';
-import {
-  type ArgumentMetadata,
-  Controller,
-  Get,
-  HttpCode,
-  Injectable,
-  Param,
-  type PipeTransform,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IdPipe } from './id.pipe.js';
-
-/** Query strings are judged like bodies: the same validateInput, unknown parameters refused. */
-@Injectable()
-class QueryDtoPipe implements PipeTransform {
-  transform(value: unknown, { metatype }: ArgumentMetadata): unknown {
-    return validateInput(metatype as new () => object, value ?? {});
-  }
-}
 
 const DELIVERY_SHAPE =
   '{id, webhookId, itemId, queue, url, status, attempts:[{at, statusCode, error, durationMs}], createdAt, ' +
@@ -46,7 +27,7 @@ export class DeliveryController {
   @ApiOkResponse({ description: `{deliveries:[${DELIVERY_SHAPE}]}` })
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: an unknown parameter or a bad value' })
   @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
-  list(@Query(QueryDtoPipe) query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryView[] }> {
+  list(@Query() query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryView[] }> {
     return this.deliveries.list(query);
   }
 
@@ -61,7 +42,7 @@ export class DeliveryController {
   @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
   replayAll(
     @CurrentPrincipal() principal: Principal,
-    @Query(QueryDtoPipe) query: ReplayDeliveriesQueryDto,
+    @Query() query: ReplayDeliveriesQueryDto,
   ): Promise<{ replayed: number }> {
     return this.deliveries.replayAll(query, actorOf(principal));
   }

@@ -112,7 +112,7 @@ export const defuseFormula = (cell: string) =>
 /** The rows of a decision export: `columns` over the filtered, ordered decisions. */
 export function decisionRowsSql(filters: DecisionFilters, columns: string): string {
   const where: string[] = [];
-  if (filters.queueId !== undefined) where.push(`i.queue_id = ${sqlUuid(filters.queueId)}`);
+  if (filters.queueId !== undefined) where.push(`d.queue_id = ${sqlUuid(filters.queueId)}`);
   if (filters.from !== undefined) where.push(`d.decided_at >= ${sqlTimestamp(filters.from)}`);
   if (filters.to !== undefined) where.push(`d.decided_at < ${sqlTimestamp(filters.to)}`);
   if (filters.reviewerId === null) where.push('false');
