@@ -22,6 +22,9 @@ import {
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const LEASE_SECONDS = 10;
+
+/** `levels` objects nested in one another. */
+const nested = (levels: number): unknown => (levels === 0 ? 0 : { d: nested(levels - 1) });
 const GRACE_MS = 500;
 
 describe('claims: one live claim per item, decided exactly once by its holder', { concurrency: true }, () => {
@@ -481,6 +484,13 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
       ['claim:decide', { token: own.claim.token, verdict: 'approve', extra: true }],
       ['claim:decide', { token: own.claim.token, verdict: 'approve', comment: 'x'.repeat(10_001) }],
       ['claim:escalate', { token: 'short', comment: 'why' }],
+      // The contract's JSON limits hold for socket messages as for HTTP bodies: the payload is 33 deep here.
+      ['claim:decide', { token: own.claim.token, verdict: 'correct', output: nested(32) }],
+      [
+        'claim:decide',
+        { token: own.claim.token, verdict: 'correct', output: JSON.parse('{"__proto__":{"a":1}}') },
+      ],
+      ['claim:decide', { token: own.claim.token, verdict: 'correct', output: { s: 'x'.repeat(262_145) } }],
     ];
     for (const [event, payload] of invalid) {
       const error = assertAckError(
@@ -492,6 +502,12 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
     }
     assert.equal((await liveClaims(own.item.id)).length, 1, 'invalid payloads change nothing');
     assert.equal(await decisionCount(own.item.id), 0);
+    const deepest = await b.call('claim:decide', {
+      token: own.claim.token,
+      verdict: 'correct',
+      output: nested(31),
+    });
+    assert.deepEqual(deepest.decision?.output, nested(31), 'a payload exactly 32 deep is accepted');
   });
 
   it('a bad handshake token never connects', async () => {

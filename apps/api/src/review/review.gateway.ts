@@ -1,6 +1,7 @@
 import { AuthService, type UserPrincipal } from '@arbiter/auth';
 import { AppConfig } from '@arbiter/config';
 import {
+  assertJsonValue,
   ClaimTokenDto,
   DecideDto,
   DomainError,
@@ -122,6 +123,8 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
         socket.disconnect(true);
         throw new DomainError('UNAUTHENTICATED', 'Your session ended; sign in again');
       }
+      // socket.io parsed the message without the limits the HTTP body parser applies to the raw text.
+      assertJsonValue(body);
       return await work(user, validateInput(dto, body));
     } catch (error) {
       if (error instanceof DomainError) {
