@@ -34,6 +34,42 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     }
   });
 
+  it('refuses body fields and query parameters a route does not take, changing nothing', async () => {
+    const queue = await newQueue(api.client, token);
+    const { id: keyId } = await newServiceKey(api.client, token, [queue.slug]);
+    const refused: [string, string, unknown][] = [
+      ['POST', `/api/v1/queues/${queue.slug}/pause`, { x: 1 }],
+      ['POST', `/api/v1/queues/${queue.slug}/pause?force=1`, undefined],
+      ['DELETE', `/api/v1/api-keys/${keyId}`, { reason: 'x' }],
+      ['GET', '/api/v1/queues?foo=1', undefined],
+      ['GET', `/api/v1/queues/${queue.slug}?expand=all`, undefined],
+      ['POST', '/api/v1/auth/login?next=/', { email: 'a@b.c', password: 'whatever1' }],
+      ['POST', `/api/v1/queues/${queue.slug}/resume`, [1, 2]],
+    ];
+    for (const [method, path, body] of refused) {
+      const res = await api.client.request(method, path, { token, body });
+      assert.equal(res.status, 400, `${method} ${path} ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.code, 'VALIDATION_FAILED');
+      assert.ok(res.body.details.length > 0, JSON.stringify(res.body));
+    }
+    const now = await api.client.get(`/api/v1/queues/${queue.slug}`, { token });
+    assert.equal(now.body.paused, false, 'the refused pause changed nothing');
+    const keys = await api.client.get('/api/v1/api-keys', { token });
+    assert.equal(
+      keys.body.apiKeys.find((k: { id: string }) => k.id === keyId).revokedAt,
+      null,
+      'nor the revoke',
+    );
+
+    // What the routes do take still works: no body, an empty object, and a DTO's own fields.
+    assert.equal((await api.client.post(`/api/v1/queues/${queue.slug}/pause`, {}, { token })).status, 200);
+    assert.equal(
+      (await api.client.request('POST', `/api/v1/queues/${queue.slug}/resume`, { token })).status,
+      200,
+    );
+    assert.equal((await api.client.get('/api/v1/queues', { token })).status, 200);
+  });
+
   it('serves the web UI at every page address, so a reload or a shared link opens the page', async () => {
     for (const path of ['/', '/login', '/queues/demo', '/audit', '/audit/items/x', '/admin', '/admin/keys']) {
       const res = await api.client.get(path);

@@ -9,6 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './api.module.js';
 import { DtoValidationPipe } from './http/dto-validation.pipe.js';
 import { parseJsonBody } from './http/json-body.parser.js';
+import { StrictRequestInterceptor } from './http/strict-request.interceptor.js';
 import { serveWebUi } from './http/web-ui.js';
 import { setUpOpenApi } from './openapi.js';
 import { ReviewSocketAdapter } from './review/review-socket.adapter.js';
@@ -84,6 +85,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   });
   await serveWebUi(fastify);
   app.useGlobalPipes(new DtoValidationPipe());
+  app.useGlobalInterceptors(new StrictRequestInterceptor());
   app.useWebSocketAdapter(new ReviewSocketAdapter(app, config));
   app.enableShutdownHooks();
   setUpOpenApi(app);
