@@ -1,7 +1,7 @@
 /**
  * Ingest benchmark (`npm run bench:ingest`): how many AI outputs per second Arbiter accepts, next to what
- * bare Node HTTP and bare Postgres INSERTs manage on the same machine in the same run. Prints figures and
- * asserts nothing about time; exits non-zero only when the run itself broke (a server died, most requests
+ * bare Node HTTP and bare Postgres INSERTs (single rows and batches) manage on the same machine in the same
+ * run. Prints figures and asserts nothing about time; exits non-zero only when the run itself broke (a server died, most requests
  * failed, or stored items do not match the acknowledged ones).
  *
  * Environment: BENCH_DURATION_S (15), BENCH_CONNECTIONS (50), BENCH_BATCH_SIZE (100), BENCH_WARMUP_S (3),
@@ -27,6 +27,8 @@ const DURATION_S = envNumber('BENCH_DURATION_S', 15);
 const CONNECTIONS = Math.round(envNumber('BENCH_CONNECTIONS', 50));
 const BATCH_SIZE = Math.round(envNumber('BENCH_BATCH_SIZE', 100));
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 3);
+/** Baseline C's connections: a few statements at once is what gets most rows into Postgres (50 get fewer). */
+const BATCH_INSERT_CONNECTIONS = 4;
 
 const log = (message: string) => console.log(message);
 
@@ -185,9 +187,33 @@ async function main(bench: Bench): Promise<void> {
   if (raw.rows === 0 || raw.errors > raw.rows)
     throw new BrokenRun(`baseline B: ${raw.errors} errors, ${raw.rows} rows (${raw.firstError})`);
 
+  // Baseline C: the same rows, a batch's worth per INSERT: what Postgres alone manages for batches.
+  log(`[baseline C] pg ${BATCH_SIZE}-row INSERT, pool of ${BATCH_INSERT_CONNECTIONS}, ${DURATION_S}s...`);
+  const rawBatch = await runRawInserts({
+    databaseUrl,
+    queueId: setup.rawQueueId,
+    apiKeyId: setup.keyId,
+    service: setup.service,
+    concurrency: BATCH_INSERT_CONNECTIONS,
+    durationS: DURATION_S,
+    rowsPerStatement: BATCH_SIZE,
+    stopped: () => bench.interrupted,
+  });
+  if (bench.interrupted) throw new BrokenRun('interrupted');
+  if (rawBatch.rows === 0 || rawBatch.errors > rawBatch.statements)
+    throw new BrokenRun(
+      `baseline C: ${rawBatch.errors} errors, ${rawBatch.rows} rows (${rawBatch.firstError})`,
+    );
+
   // 6. Correctness: every acknowledged item is stored, with its audit event; nothing else is.
   assertAlive();
-  const verification = await verify(databaseUrl, redisPrefix, setup, [warmup, singleRun, batchRun], raw);
+  const verification = await verify(
+    databaseUrl,
+    redisPrefix,
+    setup,
+    [warmup, singleRun, batchRun],
+    [raw, rawBatch],
+  );
 
   // 7. Report.
   const rows: Row[] = [
@@ -233,9 +259,19 @@ async function main(bench: Bench): Promise<void> {
       non2xx: 0,
       errors: raw.errors,
     },
+    {
+      scenario: `baseline C: pg ${BATCH_SIZE}-row INSERT (${rawBatch.concurrency} conns)`,
+      unit: 'rows/s',
+      throughput: round(rawBatch.rowsPerSec),
+      p50Ms: round(rawBatch.latencyMs.p50, 2),
+      p99Ms: round(rawBatch.latencyMs.p99, 2),
+      latencyOf: 'INSERT',
+      non2xx: 0,
+      errors: rawBatch.errors,
+    },
   ];
   log(`\n${formatTable(rows)}`);
-  log('(p50/p99 per HTTP request for A and the API scenarios, per INSERT for B)');
+  log('(p50/p99 per HTTP request for A and the API scenarios, per INSERT statement for B and C)');
   for (const [label, run] of [
     ['single submit', singleRun],
     ['batch submit', batchRun],
@@ -260,6 +296,7 @@ async function main(bench: Bench): Promise<void> {
       single: { ...singleRun.load, ledger: ledgerSummary(singleRun.ledger) },
       batch: { ...batchRun.load, ledger: ledgerSummary(batchRun.ledger) },
       baselineB: raw,
+      baselineC: rawBatch,
     },
     verification,
     profiles: { single: singleRun.profile, batch: batchRun.profile },
@@ -373,7 +410,7 @@ async function verify(
   redisPrefix: string,
   tenant: Tenant,
   runs: ScenarioOutcome[],
-  raw: RawInsertResult,
+  raws: RawInsertResult[],
 ): Promise<Verification> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -418,8 +455,9 @@ async function verify(
       );
     if (events!.n !== stored.size)
       problems.push(`${events!.n} item.received audit events for ${stored.size} items`);
-    if (rawCount!.n !== raw.rows)
-      problems.push(`baseline B reported ${raw.rows} rows, table has ${rawCount!.n}`);
+    const rawRows = raws.reduce((n, r) => n + r.rows, 0);
+    if (rawCount!.n !== rawRows)
+      problems.push(`baselines B and C reported ${rawRows} rows, table has ${rawCount!.n}`);
 
     const byScenario = Object.fromEntries(runs.map((r) => [r.load.title, r.ledger.acked.size]));
     log(
@@ -431,8 +469,8 @@ async function verify(
     log(
       `  acknowledged but missing: ${missing}; stored but never answered (requests cut off when the load ` +
         `stopped, ${unanswered} request(s) open): ${committedButUnanswered}; item.received audit events: ` +
-        `${events!.n}; review jobs in Redis: ${redisJobs ?? 'n/a'}; baseline B rows: ${rawCount!.n} ` +
-        `(reported ${raw.rows})`,
+        `${events!.n}; review jobs in Redis: ${redisJobs ?? 'n/a'}; baseline B and C rows: ${rawCount!.n} ` +
+        `(reported ${rawRows})`,
     );
     log(`  => ${problems.length === 0 ? 'OK' : `FAILED: ${problems.join('; ')}`}`);
     return {
@@ -447,7 +485,7 @@ async function verify(
       receivedAuditEvents: events!.n,
       redisJobs,
       rawRows: rawCount!.n,
-      rawRowsReported: raw.rows,
+      rawRowsReported: rawRows,
     };
   } finally {
     await db.end();

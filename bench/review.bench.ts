@@ -1,14 +1,17 @@
 /**
  * Review benchmark (`npm run bench:review`): how many decisions per second reviewers get through the socket.io
  * namespace /review (claim:next → claim:decide), how long a queue:stats push takes to reach every subscriber
- * after a submit, and, in the same run, what a bare socket.io server manages for plain ack round trips.
- * Prints figures and asserts nothing about time; exits non-zero only when the run itself broke (a server
- * died, most calls failed, or the decisions in Postgres do not match the acknowledged ones).
+ * after a submit, and, in the same run, two bare baselines: a socket.io server answering plain acks, and
+ * Postgres alone running the two database calls a decision takes. Prints figures and asserts nothing about
+ * time; exits non-zero only when the run itself broke (a server died, most calls failed, or the decisions in
+ * Postgres do not match the acknowledged ones).
  *
  * Environment: BENCH_DURATION_S (15), BENCH_REVIEWERS (50 sockets, one user each), BENCH_SUBSCRIBERS (200
- * sockets, spread over the reviewer users), BENCH_ITEMS (30000, pre-filled), BENCH_PACED_RATE (500 decisions/s in all for the paced run), BENCH_PROBES (30),
- * BENCH_PROBE_GAP_MS (400), BENCH_CPU_PROF=1 (profile the API during the decision load), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else in the environment
- * (e.g. DB_POOL_SIZE) reaches the API process.
+ * sockets, spread over the reviewer users), BENCH_ITEMS (30000, pre-filled), BENCH_PACED_RATE (500
+ * decisions/s in all for the paced run), BENCH_PROBES (30), BENCH_PROBE_GAP_MS (400), BENCH_CPU_PROF=1
+ * (profile the API during the decision load), BENCH_DATABASE_URL or DATABASE_URL, REDIS_URL. Anything else
+ * in the environment (e.g. DB_POOL_SIZE, which also sets the Postgres baseline's connections) reaches the
+ * API process.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +21,7 @@ import type { ApiClient } from '../test/support/api-client.js';
 import { ReviewClient } from '../test/support/review-client.js';
 import { type Bench, BrokenRun, envNumber, expectStatus, runBench } from './support/bench-run.js';
 import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
+import { runPgReviewLoop } from './support/pg-review-loop.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
 import { percentile, round } from './support/stats.js';
 
@@ -141,6 +145,8 @@ async function main(bench: Bench): Promise<void> {
       }
     }),
   );
+  // The pre-fill's rows would otherwise be vacuumed and analysed by autovacuum during the first timed run.
+  await vacuumAnalyse(databaseUrl);
   const pendingBefore = await pendingCount(databaseUrl, setup.queueId);
   log(
     `pre-filled ${accepted} items in ${Math.round(performance.now() - fillStarted)} ms; pending before the run: ` +
@@ -188,8 +194,29 @@ async function main(bench: Bench): Promise<void> {
   const { run: paced } = await decisionRun(`paced to ${PACED_RATE} decisions/s in all`, PACED_RATE);
   const { run: decisions, profile } = await decisionRun('as fast as they can', null);
   for (const r of reviewers) r.close();
+
+  // Baseline: the same two database calls per decision from as many connections as the API's pool, alone.
+  const pgConnections = Math.round(Number(process.env.DB_POOL_SIZE ?? 20));
+  log(
+    `\n[baseline] Postgres alone: claim_item + decide_claim over ${pgConnections} connections, ${DURATION_S}s...`,
+  );
+  const pgLoop = await runPgReviewLoop({
+    databaseUrl,
+    queueId: setup.queueId,
+    reviewers: setup.reviewers,
+    concurrency: pgConnections,
+    durationS: DURATION_S,
+    leaseSeconds: 300,
+    stopped: () => bench.interrupted,
+  });
+  if (pgLoop.decided === 0 || pgLoop.errors > pgLoop.decided)
+    throw new BrokenRun(
+      `Postgres baseline: ${pgLoop.decided} decisions, ${pgLoop.errors} errors (${pgLoop.firstError})`,
+    );
+  if (bench.interrupted) throw new BrokenRun('interrupted');
+
   const pendingAfter = await pendingCount(databaseUrl, setup.queueId);
-  const acknowledged = paced.decided + decisions.decided;
+  const acknowledged = paced.decided + decisions.decided + pgLoop.decided;
 
   // 2. Stats fan-out to the subscribers, in a separate phase of spaced single submits.
   log(
@@ -212,6 +239,8 @@ async function main(bench: Bench): Promise<void> {
   const pacedDecideS = summarise(paced.decideMs);
   const fanS = summarise(fanout.samples);
   const baseS = summarise(baseline.latencyMs);
+  const pgClaimS = summarise(pgLoop.claimMs);
+  const pgDecideS = summarise(pgLoop.decideMs);
   const table: TableRow[] = [
     {
       metric: `paced: decisions/s (target ${fmt(PACED_RATE)})`,
@@ -262,6 +291,24 @@ async function main(bench: Bench): Promise<void> {
       p99: ms(baseS.p99),
     },
     {
+      metric: `baseline: Postgres alone, decisions/s (${pgConnections} conns)`,
+      value: `${fmt(pgLoop.decided / pgLoop.durationS, 1)} /s`,
+      p50: '',
+      p99: '',
+    },
+    {
+      metric: 'baseline: Postgres alone, claim_item',
+      value: `${fmt(pgClaimS.count)} calls`,
+      p50: ms(pgClaimS.p50),
+      p99: ms(pgClaimS.p99),
+    },
+    {
+      metric: 'baseline: Postgres alone, decide_claim',
+      value: `${fmt(pgDecideS.count)} calls`,
+      p50: ms(pgDecideS.p50),
+      p99: ms(pgDecideS.p99),
+    },
+    {
       metric: 'errors (paced / flat out)',
       value: [paced, decisions]
         .map((r) => (r.errors.total === 0 ? '0' : `${r.errors.total} ${JSON.stringify(r.errors.codes)}`))
@@ -270,8 +317,8 @@ async function main(bench: Bench): Promise<void> {
       p99: '',
     },
     {
-      metric: 'errors (fan-out / baseline)',
-      value: `${fanout.missing} missing pushes / ${baseline.errors.total}`,
+      metric: 'errors (fan-out / socket.io / Postgres baselines)',
+      value: `${fanout.missing} missing pushes / ${baseline.errors.total} / ${pgLoop.errors}`,
       p50: '',
       p99: '',
     },
@@ -329,6 +376,15 @@ async function main(bench: Bench): Promise<void> {
         latencyMs: baseS,
         errors: baseline.errors,
       },
+      postgresBaseline: {
+        connections: pgConnections,
+        decided: pgLoop.decided,
+        durationS: pgLoop.durationS,
+        decisionsPerSec: pgLoop.decided / pgLoop.durationS,
+        errors: pgLoop.errors,
+        claimItemMs: pgClaimS,
+        decideClaimMs: pgDecideS,
+      },
     },
     verification,
   });
@@ -340,6 +396,7 @@ interface Tenant {
   queueId: string;
   key: string;
   reviewerTokens: string[];
+  reviewers: { id: string; email: string }[];
 }
 
 async function setUpTenant(
@@ -365,13 +422,14 @@ async function setUpTenant(
   );
   const password = randomBytes(12).toString('hex');
   const reviewerTokens = new Array<string>(reviewers);
+  const reviewerUsers = new Array<{ id: string; email: string }>(reviewers);
   let next = 0;
   await Promise.all(
     Array.from({ length: 5 }, async () => {
       while (next < reviewers) {
         const i = next++;
         const email = `bench-reviewer-${i}@bench.local`;
-        expectStatus(
+        const user = expectStatus(
           await client.post(
             '/api/v1/users',
             { email, password, roles: ['reviewer'], queues: [slug] },
@@ -380,6 +438,7 @@ async function setUpTenant(
           201,
           `create reviewer ${i}`,
         );
+        reviewerUsers[i] = { id: user.id as string, email };
         reviewerTokens[i] = expectStatus(
           await client.post('/api/v1/auth/login', { email, password }),
           200,
@@ -388,7 +447,13 @@ async function setUpTenant(
       }
     }),
   );
-  return { slug, queueId: queue.id as string, key: key.key as string, reviewerTokens };
+  return {
+    slug,
+    queueId: queue.id as string,
+    key: key.key as string,
+    reviewerTokens,
+    reviewers: reviewerUsers,
+  };
 }
 
 interface DecisionRun {
@@ -575,6 +640,16 @@ async function runBaseline(url: string, stopped: () => boolean): Promise<Baselin
     for (const s of clients) s.close();
   }
   return run;
+}
+
+async function vacuumAnalyse(databaseUrl: string): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query('VACUUM (ANALYZE) items, audit_events');
+  } finally {
+    await db.end();
+  }
 }
 
 async function pendingCount(databaseUrl: string, queueId: string): Promise<number> {

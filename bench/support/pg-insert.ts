@@ -11,6 +11,8 @@ export interface RawInsertOptions {
   service: string;
   concurrency: number;
   durationS: number;
+  /** Items per INSERT statement (one transaction each); 1 is a plain single-row INSERT. */
+  rowsPerStatement?: number;
   /** Polled between INSERTs; true ends the run early (Ctrl-C). */
   stopped?: () => boolean;
 }
@@ -20,21 +22,35 @@ export interface RawInsertResult {
   /** Loops (and pooled connections) actually used. */
   concurrency: number;
   rows: number;
+  statements: number;
   errors: number;
   firstError?: string;
   rowsPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
 }
 
-const INSERT = `
-  INSERT INTO items (id, queue_id, service, api_key_id, external_id, request_hash, model_name, model_version,
-                     input, output, confidence, reason, priority, metadata, status)
-  VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13::jsonb,
-          'pending')`;
+/** Values the rows of one statement share; each row adds its own external id, hash and JSON documents. */
+const SHARED_COLUMNS = 9;
+
+/** An INSERT of `rows` items, each with its own parameters for what differs between items in the API too. */
+function insertStatement(rows: number): string {
+  const values: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const p = SHARED_COLUMNS + r * 5;
+    values.push(
+      `(gen_random_uuid(), $1, $2, $3, $${p + 1}, $${p + 2}, $4, $5, $${p + 3}::jsonb, $${p + 4}::jsonb, $6, $7, ` +
+        `$8, $${p + 5}::jsonb, $9)`,
+    );
+  }
+  return `INSERT INTO items (id, queue_id, service, api_key_id, external_id, request_hash, model_name,
+                     model_version, input, output, confidence, reason, priority, metadata, status)
+          VALUES ${values.join(',\n')}`;
+}
 
 /**
- * Baseline B: what Postgres does with the same item as plain single-row INSERTs (one statement, autocommit,
- * no audit event, no Redis), from `concurrency` loops sharing a pool of as many clients.
+ * The bare Postgres baselines: what Postgres does with the same item as plain INSERTs (autocommit, no audit
+ * event, no idempotency check, no Redis), one row or `rowsPerStatement` rows a statement, from `concurrency`
+ * loops sharing a pool of as many clients.
  */
 export async function runRawInserts(options: RawInsertOptions): Promise<RawInsertResult> {
   // Open every connection first, so connection set-up is not measured. Postgres may be short of connection
@@ -46,9 +62,10 @@ export async function runRawInserts(options: RawInsertOptions): Promise<RawInser
   if (concurrency < options.concurrency) {
     await pool.end();
     const reason = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected')?.reason as Error;
-    if (concurrency === 0) throw new Error(`baseline B: cannot connect to Postgres: ${reason.message}`);
+    if (concurrency === 0)
+      throw new Error(`raw INSERT baseline: cannot connect to Postgres: ${reason.message}`);
     console.warn(
-      `baseline B: only ${concurrency} of ${options.concurrency} connections opened (${reason.message})`,
+      `raw INSERT baseline: only ${concurrency} of ${options.concurrency} connections opened (${reason.message})`,
     );
     pool = newPool(options.databaseUrl, concurrency);
   }
@@ -57,6 +74,8 @@ export async function runRawInserts(options: RawInsertOptions): Promise<RawInser
   const output = JSON.stringify(item.output);
   const metadata = JSON.stringify(item.metadata);
   const run = randomBytes(4).toString('hex');
+  const perStatement = Math.max(1, Math.round(options.rowsPerStatement ?? 1));
+  const sql = insertStatement(perStatement);
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -66,24 +85,22 @@ export async function runRawInserts(options: RawInsertOptions): Promise<RawInser
     const deadline = started + options.durationS * 1000;
     const loop = async () => {
       while (performance.now() < deadline && !options.stopped?.()) {
-        const externalId = `raw-${run}-${++seq}`;
+        const params: unknown[] = [
+          options.queueId,
+          options.service,
+          options.apiKeyId,
+          item.model.name,
+          item.model.version,
+          item.confidence,
+          item.reason,
+          item.priority,
+          'pending',
+        ];
+        for (let r = 0; r < perStatement; r++)
+          params.push(`raw-${run}-${++seq}`, randomBytes(32).toString('hex'), input, output, metadata);
         const t0 = performance.now();
         try {
-          await pool.query(INSERT, [
-            options.queueId,
-            options.service,
-            options.apiKeyId,
-            externalId,
-            randomBytes(32).toString('hex'),
-            item.model.name,
-            item.model.version,
-            input,
-            output,
-            item.confidence,
-            item.reason,
-            item.priority,
-            metadata,
-          ]);
+          await pool.query(sql, params);
           latencies.push(performance.now() - t0);
         } catch (error) {
           errors++;
@@ -99,10 +116,11 @@ export async function runRawInserts(options: RawInsertOptions): Promise<RawInser
     return {
       durationS: elapsed,
       concurrency,
-      rows: latencies.length,
+      rows: latencies.length * perStatement,
+      statements: latencies.length,
       errors,
       firstError,
-      rowsPerSec: latencies.length / elapsed,
+      rowsPerSec: (latencies.length * perStatement) / elapsed,
       latencyMs: {
         p50: percentile(sorted, 50),
         p90: percentile(sorted, 90),
