@@ -7,6 +7,7 @@ import { FourEyes1764600000000 } from './1764600000000-four-eyes.js';
 import { Deliveries1764700000000 } from './1764700000000-deliveries.js';
 import { SafeFailure1764800000000 } from './1764800000000-safe-failure.js';
 import { DecisionsCarryQueue1764900000000 } from './1764900000000-decisions-carry-queue.js';
+import { SecondReview1765000000000 } from './1765000000000-second-review.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -19,5 +20,6 @@ export const MIGRATIONS = [
   Deliveries1764700000000,
   SafeFailure1764800000000,
   DecisionsCarryQueue1764900000000,
+  SecondReview1765000000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';

@@ -91,7 +91,10 @@ SELECT id, created_at FROM ins`;
 
 const SELECT_ITEM = `
   SELECT i.*, q.slug AS queue_slug,
-         (SELECT to_jsonb(d) FROM decisions d WHERE d.item_id = i.id ORDER BY d.decided_at DESC LIMIT 1) AS decision
+         -- Only a final decision: a first review stays unseen until the second one, which must be independent.
+         (SELECT to_jsonb(d) FROM decisions d
+           WHERE d.item_id = i.id AND i.status IN ('approved', 'corrected', 'rejected', 'auto_approved', 'fallback')
+           ORDER BY d.decided_at DESC LIMIT 1) AS decision
     FROM items i JOIN queues q ON q.id = i.queue_id`;
 
 @Injectable()

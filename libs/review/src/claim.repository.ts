@@ -75,6 +75,19 @@ export interface DecisionInput {
   requestHash: string;
 }
 
+/**
+ * What a decision made of its item: terminal, `pending` again (awaiting a second review, or moved to
+ * `movedTo` for adjudication because two reviewers disagreed) or `escalated` to an admin.
+ */
+export interface DecidedItem {
+  id: string;
+  /** The queue the claim was on. */
+  queueId: string;
+  status: ItemView['status'];
+  movedTo: string | null;
+  priority: number;
+}
+
 /** The item a claim is on, as the decision needs it. */
 export interface ClaimedItem {
   id: string;
@@ -99,7 +112,8 @@ export class ClaimRepository {
   /**
    * Claims `itemId` if it is still pending, or with `itemId` null the next pending item of the queue in
    * priority order (the Postgres path for when Redis is empty or away). Null when there is nothing to
-   * claim (another reviewer got it first). A reviewer at `maxLive` live claims is refused.
+   * claim (another reviewer got it first); `skip` when the item waits for a second review and the first
+   * was this reviewer's. A reviewer at `maxLive` live claims is refused.
    */
   async claim(
     queue: { id: string; slug: string },
@@ -108,13 +122,21 @@ export class ClaimRepository {
     token: string,
     leaseSeconds: number,
     maxLive: number,
-  ): Promise<{ claim: Claim; item: ItemView } | null> {
+  ): Promise<{ claim: Claim; item: ItemView } | null | 'skip'> {
     try {
-      const [row] = await this.db.query<{ result: { claim: ClaimJson; item: ItemRow } | null }>(
-        `SELECT claim_item($1, $2, $3, $4, $5, $6, $7) AS result`,
-        [queue.id, itemId, reviewer.id, reviewer.email, token, leaseSeconds, maxLive],
-      );
+      const [row] = await this.db.query<{
+        result: { claim: ClaimJson; item: ItemRow } | { skip: true } | null;
+      }>(`SELECT claim_item($1, $2, $3, $4, $5, $6, $7) AS result`, [
+        queue.id,
+        itemId,
+        reviewer.id,
+        reviewer.email,
+        token,
+        leaseSeconds,
+        maxLive,
+      ]);
       if (!row?.result) return null;
+      if ('skip' in row.result) return 'skip';
       const { queueId: _queueId, ...item } = itemViewFromRow({ ...row.result.item, queue_slug: queue.slug });
       return { claim: claimFromJson(row.result.claim), item };
     } catch (error) {
@@ -195,7 +217,7 @@ export class ClaimRepository {
     requestHash: string,
     build: (item: ClaimedItem | null) => Promise<DecisionInput>,
     needsItem: boolean,
-  ): Promise<{ decision: DecisionView; replayed: boolean; item: { id: string; queueId: string } }> {
+  ): Promise<{ decision: DecisionView; replayed: boolean; item: DecidedItem }> {
     let input: DecisionInput | null = null;
     if (needsItem) {
       // Read first (holder, item) to build the decision outside any lock; decide_claim checks again under it.
@@ -209,7 +231,14 @@ export class ClaimRepository {
     }
     try {
       const [row] = await this.db.query<{
-        result: { replayed: boolean; decision: DecisionJson; queueId: string };
+        result: {
+          replayed: boolean;
+          decision: DecisionJson;
+          queueId: string;
+          itemStatus: ItemView['status'];
+          movedTo?: string | null;
+          priority: number;
+        };
       }>(`SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS result`, [
         token,
         reviewer.id,
@@ -222,8 +251,12 @@ export class ClaimRepository {
         input?.comment ?? null,
         input ? STATUS_OF[input.verdict] : null,
       ]);
-      const { replayed, decision, queueId } = row!.result;
-      return { decision: decisionFromJson(decision), replayed, item: { id: decision.item_id, queueId } };
+      const { replayed, decision, queueId, itemStatus, movedTo, priority } = row!.result;
+      return {
+        decision: decisionFromJson(decision),
+        replayed,
+        item: { id: decision.item_id, queueId, status: itemStatus, movedTo: movedTo ?? null, priority },
+      };
     } catch (error) {
       switch (hintOf(error)) {
         case 'arbiter:no_claim':
@@ -259,7 +292,7 @@ export class ClaimRepository {
       await tx.query(`UPDATE claims SET status = 'escalated', ended_at = now() WHERE id = $1`, [claim.id]);
       await tx.query(
         `UPDATE items SET status = $2, queue_id = coalesce($3, queue_id), escalated_from_id = queue_id,
-                version = version + 1, updated_at = now()
+                first_review_id = NULL, version = version + 1, updated_at = now()
           WHERE id = $1`,
         [item.id, target ? 'pending' : 'escalated', target],
       );

@@ -1,7 +1,7 @@
 import { actorOf, canSeeQueue, hasRole, type UserPrincipal } from '@arbiter/auth';
 import { Database } from '@arbiter/database';
 import { canonicalJson, DecisionBodyDto, DomainError } from '@arbiter/contracts';
-import { LeaseTimer, ReviewDispatcher, ReviewJobReader } from '@arbiter/dispatch';
+import { LeaseTimer, ReviewDispatcher, ReviewJobReader, type TakenJob } from '@arbiter/dispatch';
 import { DomainEvents } from '@arbiter/events';
 import { type DecisionView, ItemRepository, type ItemView } from '@arbiter/ingest';
 import { type Queue, QueueRepository, QueueService } from '@arbiter/queues';
@@ -89,26 +89,50 @@ export class ReviewService {
     const reviewer = reviewerOf(principal);
     const token = randomBytes(24).toString('base64url');
     let claimed: { claim: Claim; item: ItemView } | null = null;
-    for (let stale = 0; !claimed && stale < MAX_STALE_JOBS; stale++) {
-      const job = await this.reader.takeNext(queue.id);
-      if (!job) break;
-      try {
-        claimed = await this.claims.claim(
-          queue,
-          job.itemId,
-          reviewer,
-          token,
-          queue.leaseSeconds,
-          MAX_LIVE_CLAIMS,
-        );
-      } catch (error) {
-        await job.putBack();
-        throw error;
+    // Items awaiting a second review whose first was this reviewer's: held until the claim is settled, then
+    // put back in line for somebody else (put back at once, they would be taken again by the next attempt).
+    const notMine: TakenJob[] = [];
+    try {
+      for (let stale = 0; !claimed && stale < MAX_STALE_JOBS; stale++) {
+        const job = await this.reader.takeNext(queue.id);
+        if (!job) break;
+        let outcome: Awaited<ReturnType<ClaimRepository['claim']>>;
+        try {
+          outcome = await this.claims.claim(
+            queue,
+            job.itemId,
+            reviewer,
+            token,
+            queue.leaseSeconds,
+            MAX_LIVE_CLAIMS,
+          );
+        } catch (error) {
+          await job.putBack();
+          throw error;
+        }
+        if (outcome === 'skip') {
+          notMine.push(job);
+          continue;
+        }
+        claimed = outcome;
+        // Not awaited: a job left behind is released by BullMQ's stalled check and skipped as stale.
+        void job.done();
       }
-      // Not awaited: a job left behind is released by BullMQ's stalled check and skipped as stale.
-      void job.done();
+    } finally {
+      await Promise.all(notMine.map((job) => job.putBack()));
     }
-    claimed ??= await this.claims.claim(queue, null, reviewer, token, queue.leaseSeconds, MAX_LIVE_CLAIMS);
+    if (!claimed) {
+      // The Postgres path never answers `skip`: it only looks at items this reviewer may take.
+      const fallback = await this.claims.claim(
+        queue,
+        null,
+        reviewer,
+        token,
+        queue.leaseSeconds,
+        MAX_LIVE_CLAIMS,
+      );
+      claimed = fallback === 'skip' ? null : fallback;
+    }
     if (!claimed) return { item: null };
     this.leases.schedule(claimed.claim.id, claimed.claim.expiresAt);
     this.changed.touch(queue.id);
@@ -166,7 +190,7 @@ export class ReviewService {
     principal: UserPrincipal,
     token: string,
     body: DecisionBodyDto,
-  ): Promise<{ decision: DecisionView; replayed: boolean }> {
+  ): Promise<{ decision: DecisionView; replayed: boolean; itemStatus: ItemView['status'] }> {
     const requestHash = createHash('sha256')
       .update(
         canonicalJson({ verdict: body.verdict, output: body.output ?? null, comment: body.comment ?? null }),
@@ -183,15 +207,24 @@ export class ReviewService {
       const queue = await this.queues.findCachedById(item.queueId);
       this.metrics?.decisions.inc({ queue: queue?.slug ?? 'unknown', verdict: decision.verdict });
       this.changed.touch(item.queueId);
-      this.events.publish({
-        type: 'item.decided',
-        itemId: item.id,
-        queueId: item.queueId,
-        queue: queue?.slug ?? '',
-        verdict: decision.verdict,
-      });
+      if (item.status === 'pending') {
+        // Awaiting its second review here, or moved to the escalation queue because the reviewers disagreed.
+        await this.backInLine({
+          id: item.id,
+          queueId: item.movedTo ?? item.queueId,
+          priority: item.priority,
+        });
+      } else if (item.status !== 'escalated') {
+        this.events.publish({
+          type: 'item.decided',
+          itemId: item.id,
+          queueId: item.queueId,
+          queue: queue?.slug ?? '',
+          verdict: decision.verdict,
+        });
+      }
     }
-    return { decision, replayed };
+    return { decision, replayed, itemStatus: item.status };
   }
 
   async escalate(principal: UserPrincipal, token: string, comment: string): Promise<{ ok: true }> {
@@ -298,7 +331,7 @@ export class ReviewService {
     }
   }
 
-  private async backInLine(item: ClaimedItem): Promise<void> {
+  private async backInLine(item: Pick<ClaimedItem, 'id' | 'queueId' | 'priority'>): Promise<void> {
     await this.dispatcher.enqueue([{ id: item.id, queueId: item.queueId, priority: item.priority }]);
     this.changed.touch(item.queueId);
   }

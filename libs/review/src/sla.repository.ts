@@ -92,7 +92,7 @@ async function breach(tx: Sql, row: DueRow): Promise<Breach> {
     const target = row.escalate_to_id;
     await tx.query(
       `UPDATE items SET status = $2, queue_id = coalesce($3, queue_id), escalated_from_id = queue_id,
-              sla_breached_at = now(), version = version + 1, updated_at = now()
+              first_review_id = NULL, sla_breached_at = now(), version = version + 1, updated_at = now()
         WHERE id = $1`,
       [row.id, target ? 'pending' : 'escalated', target],
     );

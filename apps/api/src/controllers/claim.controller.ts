@@ -40,7 +40,11 @@ export class ClaimController {
   }
 
   @Post('claims/:token/decision')
-  @ApiResponse({ status: 201, description: '{decision}' })
+  @ApiResponse({
+    status: 201,
+    description:
+      "{decision, itemStatus}: itemStatus is the item's status after it (pending while a second review is due)",
+  })
   @ApiResponse({ status: 200, description: 'The same decision again: the first one' })
   async decide(
     @CurrentPrincipal() user: UserPrincipal,
@@ -48,9 +52,9 @@ export class ClaimController {
     @Body() body: DecisionBodyDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { decision, replayed } = await this.reviews.decide(user, token, body);
+    const { decision, replayed, itemStatus } = await this.reviews.decide(user, token, body);
     void reply.status(replayed ? 200 : 201);
-    return { decision };
+    return { decision, itemStatus };
   }
 
   @Post('claims/:token/escalate')

@@ -75,9 +75,10 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
 
   @SubscribeMessage('claim:decide')
   decide(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
-    return this.answer(socket, DecideDto, body, async (user, { token, ...decision }) => ({
-      decision: (await this.reviews.decide(user, token, decision)).decision,
-    }));
+    return this.answer(socket, DecideDto, body, async (user, { token, ...decision }) => {
+      const { decision: recorded, itemStatus } = await this.reviews.decide(user, token, decision);
+      return { decision: recorded, itemStatus };
+    });
   }
 
   @SubscribeMessage('claim:escalate')

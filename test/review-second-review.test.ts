@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { type RunningApi, startApi } from './support/api-harness.js';
+import { loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
+import { ReviewClient } from './support/review-client.js';
+import { eventually, submitItems } from './support/review-kit.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+describe('reviewsRequired 2: two independent decisions by different reviewers', { concurrency: true }, () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let db: pg.Client;
+  let admin: string;
+  const sockets: ReviewClient[] = [];
+
+  before(async () => {
+    env = await createTestEnv();
+    api = await startApi(env.config());
+    db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    admin = await loginAdmin(api.client);
+  });
+
+  after(async () => {
+    for (const socket of sockets) socket.close();
+    await api?.close();
+    await db?.end();
+    await env?.cleanup();
+  });
+
+  /** A queue needing two reviews, its service key and three reviewers with open sockets. */
+  async function doubleReviewQueue(settings: Record<string, unknown> = {}) {
+    const queue = await newQueue(api.client, admin, { reviewsRequired: 2, ...settings });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const people = [];
+    for (let i = 0; i < 3; i++) {
+      const user = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+      const socket = await ReviewClient.connect(api.url, user.token);
+      sockets.push(socket);
+      people.push({ ...user, client: socket });
+    }
+    return { queue, slug: queue.slug, key, reviewers: people };
+  }
+
+  const getItem = async (id: string) => (await api.client.get(`/api/v1/items/${id}`, { token: admin })).body;
+  const decisionsOf = async (itemId: string) =>
+    (
+      await db.query<{ verdict: string; reviewer_id: string }>(
+        `SELECT verdict, reviewer_id FROM decisions WHERE item_id = $1 ORDER BY decided_at`,
+        [itemId],
+      )
+    ).rows;
+
+  it('the first decision leaves the item pending for somebody else; an agreeing second one ends it', async () => {
+    const {
+      slug,
+      key,
+      reviewers: [first, second, third],
+    } = await doubleReviewQueue();
+    const [itemId] = await submitItems(api.client, key, slug, 1);
+    const decided: unknown[] = [];
+    third!.client.socket.on('item:decided', (event) => decided.push(event));
+    await third!.client.call('queue:subscribe', { queue: slug });
+
+    const one = await first!.client.call('claim:next', { queue: slug });
+    assert.equal(one.item?.id, itemId, JSON.stringify(one));
+    const firstAck = await first!.client.call('claim:decide', { token: one.claim.token, verdict: 'approve' });
+    assert.equal(firstAck.decision?.verdict, 'approve', JSON.stringify(firstAck));
+    assert.equal(firstAck.itemStatus, 'pending', 'the item waits for its second review');
+    const waiting = await getItem(itemId!);
+    assert.equal(waiting.status, 'pending');
+    assert.equal(waiting.decision, null, 'the first review is not shown before the second one');
+
+    // Its first reviewer never gets it again: not from the review queue, not from Postgres.
+    const again = await first!.client.call('claim:next', { queue: slug });
+    assert.deepEqual(again, { item: null }, 'the first reviewer gets nothing');
+    const httpAgain = await api.client.post(`/api/v1/queues/${slug}/claim`, undefined, {
+      token: first!.token,
+    });
+    assert.equal(httpAgain.status, 204, JSON.stringify(httpAgain.body));
+
+    const two = await second!.client.call('claim:next', { queue: slug });
+    assert.equal(two.item?.id, itemId, 'somebody else gets it, put back in line');
+    assert.deepEqual(two.item.output, { label: 'complaint' }, 'with the AI output, not the first review');
+    assert.equal(decided.length, 0, 'nothing announced as decided yet');
+    const secondAck = await second!.client.call('claim:decide', {
+      token: two.claim.token,
+      verdict: 'approve',
+    });
+    assert.equal(secondAck.itemStatus, 'approved', JSON.stringify(secondAck));
+
+    const done = await getItem(itemId!);
+    assert.equal(done.status, 'approved');
+    assert.equal(done.decision.reviewerId, second!.id);
+    assert.deepEqual(
+      (await decisionsOf(itemId!)).map((d) => [d.verdict, d.reviewer_id]),
+      [
+        ['approve', first!.id],
+        ['approve', second!.id],
+      ],
+      'both decisions are kept',
+    );
+    await eventually('item:decided reaches the queue room', () => decided.length > 0);
+    assert.deepEqual(decided, [{ itemId, queue: slug, verdict: 'approve' }], 'announced once, when final');
+  });
+
+  it('two identical corrections agree; the item is corrected with that output', async () => {
+    const {
+      slug,
+      key,
+      reviewers: [first, second],
+    } = await doubleReviewQueue();
+    const [itemId] = await submitItems(api.client, key, slug, 1);
+    const fixed = { label: 'praise', note: 'same fix twice' };
+    for (const reviewer of [first!, second!]) {
+      const claimed = await reviewer.client.call('claim:next', { queue: slug });
+      assert.equal(claimed.item?.id, itemId);
+      const ack = await reviewer.client.call('claim:decide', {
+        token: claimed.claim.token,
+        verdict: 'correct',
+        // The same output written in another key order is the same output.
+        output: reviewer === first ? fixed : { note: fixed.note, label: fixed.label },
+      });
+      assert.ok(ack.decision, JSON.stringify(ack));
+    }
+    const done = await getItem(itemId!);
+    assert.equal(done.status, 'corrected');
+    assert.deepEqual(done.decision.output, fixed);
+  });
+
+  it('disagreement goes to adjudication: escalated for an admin without escalateTo', async () => {
+    const {
+      slug,
+      key,
+      reviewers: [first, second],
+    } = await doubleReviewQueue();
+    const [itemId] = await submitItems(api.client, key, slug, 1);
+    const a = await first!.client.call('claim:next', { queue: slug });
+    await first!.client.call('claim:decide', { token: a.claim.token, verdict: 'approve' });
+    const b = await second!.client.call('claim:next', { queue: slug });
+    const ack = await second!.client.call('claim:decide', { token: b.claim.token, verdict: 'reject' });
+    assert.equal(ack.decision?.verdict, 'reject', JSON.stringify(ack));
+    assert.equal(ack.itemStatus, 'escalated');
+
+    const item = await getItem(itemId!);
+    assert.equal(item.status, 'escalated');
+    assert.equal(item.decision, null, 'no final decision');
+    const escalation = item.history.find((e: { action: string }) => e.action === 'item.escalated');
+    assert.equal(escalation?.data?.reason, 'reviewers_disagree', JSON.stringify(item.history));
+    assert.equal(escalation.data.decisionIds.length, 2);
+    assert.equal((await decisionsOf(itemId!)).length, 2);
+    const deliveries = await db.query(`SELECT 1 FROM deliveries WHERE item_id = $1`, [itemId]);
+    assert.equal(deliveries.rowCount, 0, 'nothing goes back to the service before adjudication');
+  });
+
+  it('disagreement with escalateTo: pending in the adjudication queue, where one review decides', async () => {
+    const adjudication = await newQueue(api.client, admin);
+    const {
+      slug,
+      key,
+      reviewers: [first, second],
+    } = await doubleReviewQueue({ escalateTo: adjudication.slug });
+    const judge = await newUser(api.client, admin, ['reviewer'], [adjudication.slug]);
+    const judgeSocket = await ReviewClient.connect(api.url, judge.token);
+    sockets.push(judgeSocket);
+    const [itemId] = await submitItems(api.client, key, slug, 1);
+
+    const a = await first!.client.call('claim:next', { queue: slug });
+    await first!.client.call('claim:decide', {
+      token: a.claim.token,
+      verdict: 'correct',
+      output: { label: 'x' },
+    });
+    const b = await second!.client.call('claim:next', { queue: slug });
+    const ack = await second!.client.call('claim:decide', {
+      token: b.claim.token,
+      verdict: 'correct',
+      output: { label: 'y' },
+    });
+    assert.equal(ack.itemStatus, 'pending', JSON.stringify(ack));
+    const moved = await getItem(itemId!);
+    assert.equal(moved.queue, adjudication.slug);
+    assert.equal(moved.status, 'pending');
+
+    const claimed = await judgeSocket.call('claim:next', { queue: adjudication.slug });
+    assert.equal(claimed.item?.id, itemId, 'the adjudicator gets it from the review queue');
+    const final = await judgeSocket.call('claim:decide', {
+      token: claimed.claim.token,
+      verdict: 'correct',
+      output: { label: 'y' },
+    });
+    assert.equal(final.itemStatus, 'corrected');
+    assert.equal((await getItem(itemId!)).status, 'corrected');
+    assert.equal((await decisionsOf(itemId!)).length, 3);
+  });
+
+  it('a released second claim keeps the first review: the next reviewer still gives the second', async () => {
+    const {
+      slug,
+      key,
+      reviewers: [first, second, third],
+    } = await doubleReviewQueue();
+    const [itemId] = await submitItems(api.client, key, slug, 1);
+    const a = await first!.client.call('claim:next', { queue: slug });
+    await first!.client.call('claim:decide', { token: a.claim.token, verdict: 'reject' });
+    const b = await second!.client.call('claim:next', { queue: slug });
+    assert.deepEqual(await second!.client.call('claim:release', { token: b.claim.token }), { ok: true });
+    const c = await third!.client.call('claim:next', { queue: slug });
+    assert.equal(c.item?.id, itemId);
+    const ack = await third!.client.call('claim:decide', { token: c.claim.token, verdict: 'reject' });
+    assert.equal(ack.itemStatus, 'rejected');
+    assert.equal((await getItem(itemId!)).status, 'rejected');
+  });
+});
