@@ -275,11 +275,15 @@ export class IngestService {
         throw DomainError.validation([{ path: 'callbackUrl', message: `callbackUrl ${verdict.reason}` }]);
     }
     const confidence = dto.confidence ?? null;
-    const autoApprove =
+    const confident =
       hasOutput &&
       queue.autoApproveAbove !== null &&
       confidence !== null &&
       confidence >= queue.autoApproveAbove;
+    // A sample of what the model is sure about still goes to people: how often they change it is how
+    // far the auto-approval threshold can be trusted. Reviewers are not told which items are samples.
+    const qaSample = confident && queue.qaSampleRate > 0 && Math.random() < queue.qaSampleRate;
+    const autoApprove = confident && !qaSample;
     const now = Date.now();
     return {
       id: uuidv7(now),
@@ -301,6 +305,7 @@ export class IngestService {
       status: autoApprove ? 'auto_approved' : 'pending',
       slaDeadline:
         queue.slaSeconds && !autoApprove ? new Date(now + queue.slaSeconds * 1000).toISOString() : null,
+      qaSample,
       autoApproveAbove: queue.autoApproveAbove,
     };
   }

@@ -60,7 +60,7 @@ WITH r AS (
     ord int, id uuid, queue_id uuid, service text, api_key_id uuid, external_id text, idempotency_key text,
     request_hash text, model_name text, model_version text, input jsonb, output jsonb, confidence float8,
     reason text, priority int, metadata jsonb, callback_url text, status text, sla_deadline timestamptz,
-    threshold float8)
+    threshold float8, qa_sample boolean)
 ), ins AS (
   INSERT INTO items (id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
                      model_version, input, output, confidence, reason, priority, metadata, callback_url, status,
@@ -81,7 +81,8 @@ WITH r AS (
    CROSS JOIN LATERAL (VALUES
      (1, 'item.received', jsonb_build_object(
         'externalId', r.external_id, 'reason', r.reason, 'confidence', r.confidence, 'priority', r.priority,
-        'model', jsonb_build_object('name', r.model_name, 'version', r.model_version))),
+        'model', jsonb_build_object('name', r.model_name, 'version', r.model_version))
+        || CASE WHEN r.qa_sample THEN jsonb_build_object('qaSample', true) ELSE '{}'::jsonb END),
      (2, 'item.auto_approved', jsonb_build_object('confidence', r.confidence, 'autoApproveAbove', r.threshold))
    ) AS e(ord, action, data)
    WHERE e.ord = 1 OR ins.status = 'auto_approved'
@@ -124,6 +125,7 @@ export class ItemRepository {
       status: item.status,
       sla_deadline: item.slaDeadline,
       threshold: item.autoApproveAbove,
+      qa_sample: item.qaSample,
     }));
     const rows = await this.db.query<{ id: string; created_at: Date }>(INSERT_ITEMS, [
       JSON.stringify(payload),

@@ -70,4 +70,6 @@ export interface NewItem {
   callbackUrl: string | null;
   status: 'pending' | 'auto_approved';
   slaDeadline: string | null;
+  /** Confident enough to be auto-approved, but drawn (at the queue's qaSampleRate) for a human review. */
+  qaSample: boolean;
 }
