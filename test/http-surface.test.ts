@@ -183,4 +183,36 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     assert.equal(ui.status, 200);
     assert.match(String(ui.body), /swagger/i);
   });
+
+  it("documents every operation's error answers in the contract's error shape", async () => {
+    const { body: doc } = await api.client.get('/docs-json');
+    assert.deepEqual(doc.components.schemas.Error.required, ['statusCode', 'code', 'message']);
+    const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(
+      ([path, item]) =>
+        Object.entries(item).map(([method, op]) => ({ route: `${method} ${path}`, responses: op.responses })),
+    );
+    assert.ok(operations.length > 30, `${operations.length} operations`);
+    const errorRef = (route: string, status: number) => {
+      const answer = operations.find((o) => o.route === route)?.responses[status];
+      assert.ok(answer, `${route} does not document ${status}`);
+      assert.equal(answer.content?.['application/json']?.schema?.$ref, '#/components/schemas/Error', route);
+      return answer;
+    };
+    for (const { route } of operations) errorRef(route, 400);
+    errorRef('get /api/v1/queues', 401);
+    errorRef('get /api/v1/queues', 403);
+    assert.equal(operations.find((o) => o.route === 'post /api/v1/auth/login')!.responses[403], undefined);
+    errorRef('get /api/v1/items/{id}', 404);
+    errorRef('post /api/v1/queues/{slug}/items', 413);
+    errorRef('post /api/v1/queues/{slug}/items', 422);
+    assert.match(errorRef('post /api/v1/queues/{slug}/items', 423).description, /QUEUE_PAUSED/);
+    assert.ok(errorRef('post /api/v1/queues/{slug}/items/batch', 429).headers['Retry-After']);
+    assert.match(errorRef('post /api/v1/claims/{token}/decision', 409).description, /ALREADY_DECIDED/);
+    assert.match(errorRef('post /api/v1/claims/{token}/decision', 403).description, /NOT_CLAIM_HOLDER/);
+    assert.match(errorRef('get /health/ready', 503).description, /UNAVAILABLE/);
+    assert.ok(
+      operations.some((o) => o.route === 'get /metrics'),
+      'the metrics endpoint is documented',
+    );
+  });
 });

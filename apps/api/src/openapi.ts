@@ -1,5 +1,111 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+type Operation = OpenAPIObject['paths'][string]['get'] & object;
+
+/** Routes anyone may call: no 401 or 403. */
+const PUBLIC = new Set(['post /api/v1/auth/login', 'get /health/live', 'get /health/ready', 'get /metrics']);
+
+const ERROR_CONTENT = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+
+/** The `Retry-After` header that comes with 429 and 503. */
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+};
+
+const IDEMPOTENT_SUBMIT = {
+  404: 'NOT_FOUND: no such queue, or not one this key may submit to',
+  409: 'IDEMPOTENCY_CONFLICT: the first request with this Idempotency-Key is still in flight',
+  422: 'IDEMPOTENCY_CONFLICT: the same Idempotency-Key or externalId with a different body',
+  423: 'QUEUE_PAUSED: the queue is paused',
+  429: 'RATE_LIMITED: the service or the queue is over its limit (Retry-After)',
+};
+const ON_A_CLAIM = {
+  403: 'NOT_CLAIM_HOLDER: the claim is somebody else’s; FORBIDDEN: not a reviewer of its queue',
+  404: 'NOT_FOUND: no such claim',
+  409: 'CLAIM_EXPIRED: the lease ran out or the claim ended; ALREADY_DECIDED: it was decided',
+};
+
+/** The errors particular to an operation, beyond those every operation of its kind can answer. */
+const ROUTE_ERRORS: Record<string, Record<number, string>> = {
+  'post /api/v1/auth/login': { 401: 'UNAUTHENTICATED: wrong email or password, or the account is disabled' },
+  'post /api/v1/queues': { 409: 'CONFLICT: a queue with this slug exists' },
+  'post /api/v1/users': { 409: 'CONFLICT: a user with this email exists' },
+  'post /api/v1/queues/{slug}/items': IDEMPOTENT_SUBMIT,
+  'post /api/v1/queues/{slug}/items/batch': IDEMPOTENT_SUBMIT,
+  'post /api/v1/queues/{slug}/claim': {
+    404: 'NOT_FOUND: no such queue',
+    409: 'CONFLICT: the reviewer already holds the most live claims allowed',
+  },
+  'post /api/v1/claims/{token}/heartbeat': ON_A_CLAIM,
+  'post /api/v1/claims/{token}/release': ON_A_CLAIM,
+  'post /api/v1/claims/{token}/decision': ON_A_CLAIM,
+  'post /api/v1/claims/{token}/escalate': ON_A_CLAIM,
+  'post /api/v1/items/{id}/requeue': { 409: 'CONFLICT: only an escalated item can be requeued' },
+  'get /health/ready': { 503: 'UNAVAILABLE: Postgres or Redis does not answer' },
+};
+
+/**
+ * Every operation's error answers, in the contract's error shape: those any operation of its kind gives
+ * (validation, authentication, an unknown path parameter, an oversized body, an unavailable database, an
+ * unexpected failure) and the ones particular to it. A controller's own descriptions are kept.
+ */
+function documentErrors(document: OpenAPIObject): void {
+  document.components ??= {};
+  document.components.schemas = {
+    ...document.components.schemas,
+    Error: {
+      type: 'object',
+      required: ['statusCode', 'code', 'message'],
+      properties: {
+        statusCode: { type: 'integer', example: 400 },
+        code: { type: 'string', example: 'VALIDATION_FAILED' },
+        message: { type: 'string' },
+        details: {
+          type: 'array',
+          description: 'For VALIDATION_FAILED: one entry per problem',
+          items: {
+            type: 'object',
+            required: ['path', 'message'],
+            properties: { path: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+        errorId: { type: 'string', description: 'For INTERNAL_ERROR: quote it when reporting the failure' },
+      },
+    },
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+      const operation = item[method] as Operation | undefined;
+      if (!operation) continue;
+      const route = `${method} ${path}`;
+      const errors: Record<number, string> = {
+        400: 'VALIDATION_FAILED: the request breaks a rule (unknown fields and parameters included); see details',
+        500: 'INTERNAL_ERROR: an unexpected failure, with an errorId',
+        503: 'UNAVAILABLE: a store Arbiter needs does not answer; retry shortly (Retry-After)',
+      };
+      if (!PUBLIC.has(route)) {
+        errors[401] = 'UNAUTHENTICATED: no credentials, or a bad, expired or revoked one';
+        errors[403] = 'FORBIDDEN: the principal may not do this';
+      }
+      if (path.includes('{')) errors[404] = 'NOT_FOUND: nothing there that the principal may see';
+      if (method === 'post' || method === 'patch' || method === 'put') {
+        errors[413] = 'PAYLOAD_TOO_LARGE: the body is over the configured limit';
+      }
+      Object.assign(errors, ROUTE_ERRORS[route]);
+      for (const [status, description] of Object.entries(errors)) {
+        operation.responses[status] ??= {
+          description,
+          ...(status === '429' || status === '503' ? { headers: RETRY_AFTER } : {}),
+        };
+      }
+      for (const [status, answer] of Object.entries(operation.responses)) {
+        // A controller's own error answers keep their description and get the error shape too.
+        if (Number(status) >= 400 && answer && 'description' in answer) answer.content ??= ERROR_CONTENT;
+      }
+    }
+  }
+}
 
 /** OpenAPI document at /docs-json and its UI at /docs. */
 export function setUpOpenApi(app: INestApplication): void {
@@ -17,5 +123,6 @@ export function setUpOpenApi(app: INestApplication): void {
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
       .build(),
   );
+  documentErrors(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -2,7 +2,7 @@ import { Public } from '@arbiter/auth';
 import { Database } from '@arbiter/database';
 import { Metrics } from '@arbiter/runtime';
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 
 /** Prometheus scrape endpoint; queue depths are read from Postgres, the system of record, at scrape time. */
 @Controller()
@@ -28,7 +28,10 @@ export class MetricsController {
 
   @Public()
   @Get('metrics')
-  @ApiExcludeEndpoint()
+  @ApiTags('operations')
+  @ApiOperation({ summary: 'Prometheus metrics, in the text exposition format' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Requests, submissions, decisions, queue depths and process figures' })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
