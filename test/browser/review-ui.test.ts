@@ -329,4 +329,22 @@ describe('reviewer UI in Chromium (demo data)', { timeout: 180_000 }, () => {
     await byTestId(page, 'shortcut-legend').waitFor({ state: 'visible', timeout: WAIT });
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
+
+  it('tells the reviewer when their approval is the first of two reviews', async () => {
+    const patched = await api!.client.patch(
+      '/api/v1/queues/demo-support',
+      { reviewsRequired: 2 },
+      { token: adminToken },
+    );
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const onScreen = (await byTestId(page, 'item-id').innerText()).trim();
+    await page.keyboard.press('a');
+    await byTestId(page, 'action-notice')
+      .filter({ hasText: 'needs one more independent review' })
+      .waitFor({ timeout: WAIT });
+    const item = await getItem(onScreen);
+    assert.equal(item.status, 'pending', 'back in line for a second reviewer');
+    assert.equal(item.decision, null);
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  });
 });

@@ -4,7 +4,7 @@ import type {
   ClaimSlaBreachedEvent,
   ClaimNextResult,
   DecideRequest,
-  Decision,
+  DecideResult,
   QueueStats,
   Result,
 } from './types';
@@ -13,7 +13,7 @@ import type {
 export interface ReviewTransport {
   claimNext(queue: string): Promise<Result<ClaimNextResult>>;
   heartbeat(token: string): Promise<Result<{ claim: Claim }>>;
-  decide(request: DecideRequest): Promise<Result<{ decision: Decision }>>;
+  decide(request: DecideRequest): Promise<Result<DecideResult>>;
   release(token: string): Promise<Result<{ ok: true }>>;
   escalate(token: string, comment: string): Promise<Result<{ ok: true }>>;
   /** Returns the unsubscribe function. */

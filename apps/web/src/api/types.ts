@@ -104,6 +104,12 @@ export type Ack<T> = T | AckFailure;
 
 export type ClaimNextResult = { item: ReviewItem; claim: Claim } | { item: null };
 
+/** A recorded decision and the item's status after it (`pending` when another review is due). */
+export interface DecideResult {
+  decision: Decision;
+  itemStatus?: string;
+}
+
 export interface DecideRequest {
   token: string;
   verdict: ReviewerVerdict;
@@ -117,7 +123,7 @@ export interface ReviewCalls {
   'claim:next': { request: { queue: string }; response: ClaimNextResult };
   'claim:heartbeat': { request: { token: string }; response: { claim: Claim } };
   'claim:release': { request: { token: string }; response: { ok: true } };
-  'claim:decide': { request: DecideRequest; response: { decision: Decision } };
+  'claim:decide': { request: DecideRequest; response: DecideResult };
   'claim:escalate': { request: { token: string; comment: string }; response: { ok: true } };
 }
 

@@ -84,6 +84,12 @@ const DONE: Record<ReviewerVerdict | 'escalate', string> = {
   escalate: 'Escalated',
 };
 
+/** What to tell a reviewer whose decision did not end the item. */
+const AFTER_DECISION: Record<string, string> = {
+  pending: 'Recorded. This item needs one more independent review before it is final.',
+  escalated: 'Recorded. The two reviews disagree, so an admin adjudicates this item.',
+};
+
 const refusal = (error: AckError): Notice => ({
   tone: 'error',
   title: refusalTitle(error),
@@ -162,7 +168,8 @@ export function useReviewSession({
   const act = useCallback(
     async (
       pending: PendingAction,
-      run: (token: string) => Promise<{ ok: true } | { ok: false; error: AckError }>,
+      /** Succeeds with the notice to show instead of `done`, if the answer calls for another. */
+      run: (token: string) => Promise<{ ok: true; notice?: Notice } | { ok: false; error: AckError }>,
       done: Notice,
       next: boolean,
     ) => {
@@ -174,7 +181,7 @@ export function useReviewSession({
       busy.current = false;
       if (disposed.current) return;
       if (result.ok) {
-        dispatch({ type: 'finished', token: claim.token, notice: done });
+        dispatch({ type: 'finished', token: claim.token, notice: result.notice ?? done });
         if (next) void fetchNext();
       } else if (pending === 'release' && result.error.code === 'CLAIM_EXPIRED') {
         dispatch({ type: 'finished', token: claim.token, notice: done });
@@ -199,7 +206,10 @@ export function useReviewSession({
             ...(verdict === 'correct' ? { output: options.output } : {}),
             ...(comment ? { comment } : {}),
           });
-          return result.ok ? { ok: true } : result;
+          if (!result.ok) return result;
+          const afterwards = AFTER_DECISION[result.value.itemStatus ?? ''];
+          if (!afterwards) return { ok: true };
+          return { ok: true, notice: { tone: 'success', title: DONE[verdict], message: afterwards } };
         },
         { tone: 'success', title: DONE[verdict] },
         true,
