@@ -60,6 +60,23 @@ function slowPost(url: string, headers: Record<string, string>, body: string) {
   return { response, sendRest: () => sendRest(), agent };
 }
 
+/** A GET through `agent` (reusing its kept-alive connection). */
+function getOn(agent: Agent, url: string): Promise<{ status: number; body: string; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: text, retryAfter: res.headers['retry-after'] }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Resolves to the error code of a TCP connect to `port` ('connected' if something accepted it). */
 function tryConnect(port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -171,6 +188,20 @@ describe('the API process drains in-flight requests on SIGTERM and exits cleanly
     batch.sendRest();
     const res = await batch.response;
     const answeredMs = Date.now() - signalledAt;
+    // Its kept-alive connection, if the drain has not closed it yet, gets the contract's 503.
+    const followUp = await getOn(batch.agent, `http://127.0.0.1:${port}/health/live`).catch((e: Error) => e);
+    if (followUp instanceof Error) {
+      t.diagnostic(`follow-up on the kept-alive connection: ${followUp.message}`);
+    } else {
+      assert.equal(followUp.status, 503, followUp.body);
+      assert.equal(followUp.retryAfter, '5');
+      assert.deepEqual(JSON.parse(followUp.body), {
+        statusCode: 503,
+        code: 'UNAVAILABLE',
+        message: 'Arbiter is shutting down; retry shortly',
+      });
+      t.diagnostic('follow-up on the kept-alive connection: 503 UNAVAILABLE');
+    }
     assert.equal(res.status, 200, `in-flight batch: ${res.body}\n${output}`);
     const body = JSON.parse(res.body) as { results: { index: number; id?: string; status?: string }[] };
     assert.equal(body.results.length, 500);

@@ -17,6 +17,21 @@ import { ReviewSocketAdapter } from './review/review-socket.adapter.js';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The configured HTTP application, not yet listening. */
+/** Fastify as Nest drives it, knowing when the application starts to close (before its shutdown hooks). */
+class DrainingFastifyAdapter extends FastifyAdapter {
+  draining = false;
+
+  override beforeClose(): void {
+    this.draining = true;
+    super.beforeClose();
+  }
+
+  override async close(): Promise<void> {
+    this.draining = true;
+    await super.close();
+  }
+}
+
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
   configureLimits({
     bodyBytes: config.BODY_LIMIT_BYTES,
@@ -27,11 +42,12 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     batchItems: config.MAX_BATCH_ITEMS,
   });
   const logger = createLogger(config.LOG_LEVEL, 'arbiter-api');
-  const adapter = new FastifyAdapter({
+  const adapter = new DrainingFastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    // Requests arriving while the application drains get the contract's 503 from the onRequest hook below.
+    return503OnClosing: false,
     requestIdHeader: false,
     // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) get the contract shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
@@ -62,6 +78,13 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    if (adapter.draining) {
+      return reply.code(503).header('connection', 'close').header('retry-after', '5').send({
+        statusCode: 503,
+        code: 'UNAVAILABLE',
+        message: 'Arbiter is shutting down; retry shortly',
+      });
+    }
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
