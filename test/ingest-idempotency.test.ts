@@ -174,6 +174,35 @@ describe('single submits are idempotent by Idempotency-Key and by externalId', (
     assert.equal(replay.body.id, first.body.id);
   });
 
+  it('treats a key used by a batch and by a single submit as one key: the second use is 422', async () => {
+    const batchKey = idemKey();
+    const batchBody = { items: [itemBody()] };
+    const batch = await api.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batchBody, {
+      apiKey: key,
+      headers: { 'idempotency-key': batchKey },
+    });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    const before = await counts();
+    assertConflict(await submit(itemBody(), { idempotencyKey: batchKey }));
+    assert.deepEqual(await counts(), before, 'the single submit stored nothing');
+
+    const singleKey = idemKey();
+    assert.equal((await submit(itemBody(), { idempotencyKey: singleKey })).status, 201);
+    const afterSingle = await counts();
+    assertConflict(
+      await api.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batchBody, {
+        apiKey: key,
+        headers: { 'idempotency-key': singleKey },
+      }),
+    );
+    assert.deepEqual(await counts(), afterSingle, 'the batch stored nothing');
+    const replayed = await api.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batchBody, {
+      apiKey: key,
+      headers: { 'idempotency-key': batchKey },
+    });
+    assert.deepEqual(replayed.body, batch.body, 'the batch key still replays its own batch');
+  });
+
   it('treats the same JSON with its keys in another order as the same request', async () => {
     const idem = idemKey();
     const body = itemBody({ metadata: { a: 1, b: 2 } });

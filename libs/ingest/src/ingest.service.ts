@@ -200,6 +200,12 @@ export class IngestService {
     key: string,
     requestHash: string,
   ): Promise<BatchResult | null> {
+    // One key, one request: a key a single submit already used cannot name a batch too.
+    const [single] = await this.db.query(
+      `SELECT 1 FROM items WHERE service = $1 AND idempotency_key = $2 LIMIT 1`,
+      [service, key],
+    );
+    if (single) throw keyReused();
     const [claimed] = await this.db.query(
       `INSERT INTO idempotency_records (service, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (service, key) DO UPDATE SET created_at = now()
@@ -214,12 +220,7 @@ export class IngestService {
       [service, key],
     );
     if (!record) return this.claimBatchKey(service, key, requestHash);
-    if (record.request_hash !== requestHash) {
-      throw new DomainError(
-        'IDEMPOTENCY_CONFLICT',
-        'This Idempotency-Key was used with a different request body',
-      );
-    }
+    if (record.request_hash !== requestHash) throw keyReused();
     if (!record.response) {
       throw new DomainError(
         'IDEMPOTENCY_IN_FLIGHT',
@@ -321,7 +322,16 @@ function checkIdempotencyKey(key: string | undefined): string | null {
   return key;
 }
 
+function keyReused(): DomainError {
+  return new DomainError(
+    'IDEMPOTENCY_CONFLICT',
+    'This Idempotency-Key was used with a different request body',
+  );
+}
+
 function idempotencyConflict(item: Prepared, existing: ExistingItem | undefined): DomainError {
+  // Nothing stored under the key or the externalId: the key named a batch (see INSERT_ITEMS).
+  if (!existing && item.idempotencyKey) return keyReused();
   const by =
     existing?.idempotencyKey && existing.idempotencyKey === item.idempotencyKey
       ? 'Idempotency-Key'

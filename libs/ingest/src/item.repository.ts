@@ -67,7 +67,11 @@ WITH r AS (
                      sla_deadline)
   SELECT id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
          model_version, input, output, confidence, reason, priority, metadata, callback_url, status, sla_deadline
-    FROM r ORDER BY ord
+    FROM r
+   -- A single submit's Idempotency-Key that already named a batch is not the same request: skip the row.
+   WHERE r.idempotency_key IS NULL
+      OR NOT EXISTS (SELECT 1 FROM idempotency_records ir WHERE ir.service = r.service AND ir.key = r.idempotency_key)
+   ORDER BY ord
   ON CONFLICT DO NOTHING
   RETURNING id, status, created_at
 ), dec AS (
