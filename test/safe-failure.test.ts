@@ -183,6 +183,18 @@ describe('admission control: submits a queue cannot serve in time are refused wi
     assert.equal(batch.status, 429);
   });
 
+  it('holds a burst of concurrent submits to the backlog cap', async () => {
+    const queue = await newQueue(api.client, admin, { maxPending: 3 });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        api.client.post(`/api/v1/queues/${queue.slug}/items`, itemBody(), { apiKey: key }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [201, 201, 201, 429, 429, 429, 429, 429], JSON.stringify(statuses));
+  });
+
   it('refuses when the projected wait exceeds the SLA, and not on a queue without one', async () => {
     const withSla = await newQueue(api.client, admin, { slaSeconds: 60 });
     const without = await newQueue(api.client, admin);

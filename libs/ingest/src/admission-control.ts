@@ -61,6 +61,9 @@ export class AdmissionControl {
         );
       }
     }
+    // Until the next read this node counts what it let in, so a burst cannot overshoot the cap by up to a
+    // second's worth of submits. (Items refused later, as duplicates, are counted too until then.)
+    load.pending += count;
   }
 
   /** Seconds until `excess` items should have been decided at the recent rate, within sensible bounds. */
