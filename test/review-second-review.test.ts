@@ -16,7 +16,8 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
 
   before(async () => {
     env = await createTestEnv();
-    api = await startApi(env.config());
+    // Deliveries are recorded (no worker sends them) to a callback the URL policy lets through.
+    api = await startApi(env.config({ WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }));
     db = new pg.Client({ connectionString: env.databaseUrl });
     await db.connect();
     admin = await loginAdmin(api.client);
@@ -29,9 +30,13 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     await env?.cleanup();
   });
 
-  /** A queue needing two reviews, its service key and three reviewers with open sockets. */
+  /** A queue needing two reviews with one item submitted, and three reviewers with open sockets. */
   async function doubleReviewQueue(settings: Record<string, unknown> = {}) {
-    const queue = await newQueue(api.client, admin, { reviewsRequired: 2, ...settings });
+    const queue = await newQueue(api.client, admin, {
+      reviewsRequired: 2,
+      callbackUrl: 'http://127.0.0.1:9/hook',
+      ...settings,
+    });
     const { key } = await newServiceKey(api.client, admin, [queue.slug]);
     const people = [];
     for (let i = 0; i < 3; i++) {
@@ -40,7 +45,8 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       sockets.push(socket);
       people.push({ ...user, client: socket });
     }
-    return { queue, slug: queue.slug, key, reviewers: people };
+    const [itemId] = await submitItems(api.client, key, queue.slug, 1);
+    return { slug: queue.slug, itemId: itemId!, reviewers: people };
   }
 
   const getItem = async (id: string) => (await api.client.get(`/api/v1/items/${id}`, { token: admin })).body;
@@ -52,13 +58,15 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       )
     ).rows;
 
+  const deliveriesOf = async (itemId: string) =>
+    (await db.query(`SELECT 1 FROM deliveries WHERE item_id = $1`, [itemId])).rowCount;
+
   it('the first decision leaves the item pending for somebody else; an agreeing second one ends it', async () => {
     const {
       slug,
-      key,
+      itemId,
       reviewers: [first, second, third],
     } = await doubleReviewQueue();
-    const [itemId] = await submitItems(api.client, key, slug, 1);
     const decided: unknown[] = [];
     third!.client.socket.on('item:decided', (event) => decided.push(event));
     await third!.client.call('queue:subscribe', { queue: slug });
@@ -68,9 +76,10 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     const firstAck = await first!.client.call('claim:decide', { token: one.claim.token, verdict: 'approve' });
     assert.equal(firstAck.decision?.verdict, 'approve', JSON.stringify(firstAck));
     assert.equal(firstAck.itemStatus, 'pending', 'the item waits for its second review');
-    const waiting = await getItem(itemId!);
+    const waiting = await getItem(itemId);
     assert.equal(waiting.status, 'pending');
     assert.equal(waiting.decision, null, 'the first review is not shown before the second one');
+    assert.equal(await deliveriesOf(itemId), 0, 'nor sent to the service');
 
     // Its first reviewer never gets it again: not from the review queue, not from Postgres.
     const again = await first!.client.call('claim:next', { queue: slug });
@@ -90,17 +99,18 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     });
     assert.equal(secondAck.itemStatus, 'approved', JSON.stringify(secondAck));
 
-    const done = await getItem(itemId!);
+    const done = await getItem(itemId);
     assert.equal(done.status, 'approved');
     assert.equal(done.decision.reviewerId, second!.id);
     assert.deepEqual(
-      (await decisionsOf(itemId!)).map((d) => [d.verdict, d.reviewer_id]),
+      (await decisionsOf(itemId)).map((d) => [d.verdict, d.reviewer_id]),
       [
         ['approve', first!.id],
         ['approve', second!.id],
       ],
       'both decisions are kept',
     );
+    assert.equal(await deliveriesOf(itemId), 1, 'the final decision goes back to the service, once');
     await eventually('item:decided reaches the queue room', () => decided.length > 0);
     assert.deepEqual(decided, [{ itemId, queue: slug, verdict: 'approve' }], 'announced once, when final');
   });
@@ -108,10 +118,9 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
   it('two identical corrections agree; the item is corrected with that output', async () => {
     const {
       slug,
-      key,
+      itemId,
       reviewers: [first, second],
     } = await doubleReviewQueue();
-    const [itemId] = await submitItems(api.client, key, slug, 1);
     const fixed = { label: 'praise', note: 'same fix twice' };
     for (const reviewer of [first!, second!]) {
       const claimed = await reviewer.client.call('claim:next', { queue: slug });
@@ -124,7 +133,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       });
       assert.ok(ack.decision, JSON.stringify(ack));
     }
-    const done = await getItem(itemId!);
+    const done = await getItem(itemId);
     assert.equal(done.status, 'corrected');
     assert.deepEqual(done.decision.output, fixed);
   });
@@ -132,10 +141,9 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
   it('disagreement goes to adjudication: escalated for an admin without escalateTo', async () => {
     const {
       slug,
-      key,
+      itemId,
       reviewers: [first, second],
     } = await doubleReviewQueue();
-    const [itemId] = await submitItems(api.client, key, slug, 1);
     const a = await first!.client.call('claim:next', { queue: slug });
     await first!.client.call('claim:decide', { token: a.claim.token, verdict: 'approve' });
     const b = await second!.client.call('claim:next', { queue: slug });
@@ -143,28 +151,26 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     assert.equal(ack.decision?.verdict, 'reject', JSON.stringify(ack));
     assert.equal(ack.itemStatus, 'escalated');
 
-    const item = await getItem(itemId!);
+    const item = await getItem(itemId);
     assert.equal(item.status, 'escalated');
     assert.equal(item.decision, null, 'no final decision');
     const escalation = item.history.find((e: { action: string }) => e.action === 'item.escalated');
     assert.equal(escalation?.data?.reason, 'reviewers_disagree', JSON.stringify(item.history));
     assert.equal(escalation.data.decisionIds.length, 2);
-    assert.equal((await decisionsOf(itemId!)).length, 2);
-    const deliveries = await db.query(`SELECT 1 FROM deliveries WHERE item_id = $1`, [itemId]);
-    assert.equal(deliveries.rowCount, 0, 'nothing goes back to the service before adjudication');
+    assert.equal((await decisionsOf(itemId)).length, 2);
+    assert.equal(await deliveriesOf(itemId), 0, 'nothing goes back to the service before adjudication');
   });
 
   it('disagreement with escalateTo: pending in the adjudication queue, where one review decides', async () => {
     const adjudication = await newQueue(api.client, admin);
     const {
       slug,
-      key,
+      itemId,
       reviewers: [first, second],
     } = await doubleReviewQueue({ escalateTo: adjudication.slug });
     const judge = await newUser(api.client, admin, ['reviewer'], [adjudication.slug]);
     const judgeSocket = await ReviewClient.connect(api.url, judge.token);
     sockets.push(judgeSocket);
-    const [itemId] = await submitItems(api.client, key, slug, 1);
 
     const a = await first!.client.call('claim:next', { queue: slug });
     await first!.client.call('claim:decide', {
@@ -179,7 +185,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       output: { label: 'y' },
     });
     assert.equal(ack.itemStatus, 'pending', JSON.stringify(ack));
-    const moved = await getItem(itemId!);
+    const moved = await getItem(itemId);
     assert.equal(moved.queue, adjudication.slug);
     assert.equal(moved.status, 'pending');
 
@@ -191,17 +197,16 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       output: { label: 'y' },
     });
     assert.equal(final.itemStatus, 'corrected');
-    assert.equal((await getItem(itemId!)).status, 'corrected');
-    assert.equal((await decisionsOf(itemId!)).length, 3);
+    assert.equal((await getItem(itemId)).status, 'corrected');
+    assert.equal((await decisionsOf(itemId)).length, 3);
   });
 
   it('a released second claim keeps the first review: the next reviewer still gives the second', async () => {
     const {
       slug,
-      key,
+      itemId,
       reviewers: [first, second, third],
     } = await doubleReviewQueue();
-    const [itemId] = await submitItems(api.client, key, slug, 1);
     const a = await first!.client.call('claim:next', { queue: slug });
     await first!.client.call('claim:decide', { token: a.claim.token, verdict: 'reject' });
     const b = await second!.client.call('claim:next', { queue: slug });
@@ -210,6 +215,6 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     assert.equal(c.item?.id, itemId);
     const ack = await third!.client.call('claim:decide', { token: c.claim.token, verdict: 'reject' });
     assert.equal(ack.itemStatus, 'rejected');
-    assert.equal((await getItem(itemId!)).status, 'rejected');
+    assert.equal((await getItem(itemId)).status, 'rejected');
   });
 });
