@@ -502,6 +502,14 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
     }
     assert.equal((await liveClaims(own.item.id)).length, 1, 'invalid payloads change nothing');
     assert.equal(await decisionCount(own.item.id), 0);
+    // Over the body limit (1 MB) but within what is read: refused, and the socket stays connected.
+    const big = { parts: Array.from({ length: 5 }, () => 'x'.repeat(250_000)) };
+    assertAckError(
+      await b.call('claim:decide', { token: own.claim.token, verdict: 'correct', output: big }),
+      'PAYLOAD_TOO_LARGE',
+      'a 1.25 MB message',
+    );
+    assert.ok(b.socket.connected, 'the socket stays connected');
     const deepest = await b.call('claim:decide', {
       token: own.claim.token,
       verdict: 'correct',

@@ -9,6 +9,9 @@ import type { Server, ServerOptions } from 'socket.io';
 
 export const REVIEW_NAMESPACE = '/review';
 
+/** How many body limits a socket message may be before the connection is dropped unread. */
+const SOCKET_MESSAGE_BOUND = 4;
+
 export interface ReviewSocketData {
   userId: string;
   token: string;
@@ -30,7 +33,12 @@ export class ReviewSocketAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const server: Server = super.createIOServer(port, options);
+    // Messages somewhat over the body limit are read so they can be refused with PAYLOAD_TOO_LARGE (see
+    // ReviewGateway); beyond this bound socket.io drops the connection without reading them.
+    const server: Server = super.createIOServer(port, {
+      ...options,
+      maxHttpBufferSize: SOCKET_MESSAGE_BOUND * this.config.BODY_LIMIT_BYTES,
+    } as ServerOptions);
     const redis = createRedis(this.config.REDIS_URL, 'worker');
     const duplicate = redis.duplicate.bind(redis);
     redis.duplicate = (...args: Parameters<Redis['duplicate']>) => {

@@ -6,6 +6,7 @@ import {
   DecideDto,
   DomainError,
   EscalateDto,
+  limits,
   QueueRefDto,
   validateInput,
   wireCode,
@@ -125,6 +126,9 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
         throw new DomainError('UNAUTHENTICATED', 'Your session ended; sign in again');
       }
       // socket.io parsed the message without the limits the HTTP body parser applies to the raw text.
+      if (Buffer.byteLength(JSON.stringify(body) ?? '') > limits.bodyBytes) {
+        throw new DomainError('PAYLOAD_TOO_LARGE', `The message is larger than ${limits.bodyBytes} bytes`);
+      }
       assertJsonValue(body);
       return await work(user, validateInput(dto, body));
     } catch (error) {
