@@ -99,14 +99,18 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     const { key } = await newServiceKey(api.client, token, [queue.slug]);
     const db = new pg.Client({ connectionString: env.databaseUrl });
     await db.connect();
-    // Break the schema under the running app: the batch-idempotency table disappears.
-    await db.query('DROP TABLE idempotency_records');
-    await db.end();
-    const res = await api.client.post(
-      `/api/v1/queues/${queue.slug}/items/batch`,
-      { items: [itemBody()] },
-      { apiKey: key, headers: { 'idempotency-key': 'k-1' } },
-    );
+    // Break the schema under the running app for one request: the idempotency table is away.
+    await db.query('ALTER TABLE idempotency_records RENAME TO idempotency_records_away');
+    const res = await api.client
+      .post(
+        `/api/v1/queues/${queue.slug}/items/batch`,
+        { items: [itemBody()] },
+        { apiKey: key, headers: { 'idempotency-key': 'k-1' } },
+      )
+      .finally(async () => {
+        await db.query('ALTER TABLE idempotency_records_away RENAME TO idempotency_records');
+        await db.end();
+      });
     assert.equal(res.status, 500);
     assert.equal(res.body.code, 'INTERNAL_ERROR');
     assert.match(res.body.errorId, /^[0-9a-f-]{36}$/);

@@ -23,6 +23,24 @@ import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const LEASE_SECONDS = 10;
 
+/** An acknowledged event whose payload is JSON text sent as is, past the client's own serialiser. */
+function rawCall(client: ReviewClient, event: string, payloadJson: string): Promise<unknown> {
+  const id = 900_000 + Math.floor(Math.random() * 99_999);
+  const engine = client.socket.io.engine;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for raw ${event}`)), 10_000);
+    const onMessage = (data: unknown) => {
+      const prefix = `3/review,${id}`;
+      if (typeof data !== 'string' || !data.startsWith(prefix)) return;
+      clearTimeout(timer);
+      engine.off('message', onMessage);
+      resolve((JSON.parse(data.slice(prefix.length)) as unknown[])[0]);
+    };
+    engine.on('message', onMessage);
+    engine.write(`2/review,${id}[${JSON.stringify(event)},${payloadJson}]`);
+  });
+}
+
 /** `levels` objects nested in one another. */
 const nested = (levels: number): unknown => (levels === 0 ? 0 : { d: nested(levels - 1) });
 const GRACE_MS = 500;
@@ -500,6 +518,9 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
       );
       assert.ok(Array.isArray(error.details) && error.details.length > 0, JSON.stringify(error));
     }
+    // 10,000 levels, sent as raw text (a client's own JSON.stringify cannot write it): refused, not a crash.
+    const deepText = `{"token":"${own.claim.token}","verdict":"correct","output":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    assertAckError(await rawCall(b, 'claim:decide', deepText), 'VALIDATION_FAILED', '10,000 levels deep');
     assert.equal((await liveClaims(own.item.id)).length, 1, 'invalid payloads change nothing');
     assert.equal(await decisionCount(own.item.id), 0);
     // Over the body limit (1 MB) but within what is read: refused, and the socket stays connected.

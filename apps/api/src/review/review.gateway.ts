@@ -125,11 +125,12 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
         socket.disconnect(true);
         throw new DomainError('UNAUTHENTICATED', 'Your session ended; sign in again');
       }
-      // socket.io parsed the message without the limits the HTTP body parser applies to the raw text.
+      // socket.io parsed the message without the limits the HTTP body parser applies to the raw text. The
+      // shape first: it bounds the depth, so measuring the size cannot overflow the stack.
+      assertJsonValue(body);
       if (Buffer.byteLength(JSON.stringify(body) ?? '') > limits.bodyBytes) {
         throw new DomainError('PAYLOAD_TOO_LARGE', `The message is larger than ${limits.bodyBytes} bytes`);
       }
-      assertJsonValue(body);
       return await work(user, validateInput(dto, body));
     } catch (error) {
       if (error instanceof DomainError) {
