@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type RunningApi, startApi } from './support/api-harness.js';
-import { itemBody, loginAdmin, newQueue, newServiceKey } from './support/factories.js';
+import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 describe('qaSampleRate: a sample of confident outputs still goes to people', () => {
@@ -38,12 +38,24 @@ describe('qaSampleRate: a sample of confident outputs still goes to people', () 
     return item.history.find((e: { action: string }) => e.action === 'item.received').data;
   };
 
-  it('at rate 1 every confident item is pending and marked a sample in its audit event, and only there', async () => {
+  it('at rate 1 every confident item is pending and marked a sample in its audit event, for admins only', async () => {
     const { slug, key } = await queueWith(1);
     const sampled = await submit(slug, key, 0.97);
     assert.equal(sampled.status, 'pending');
     assert.equal((await received(sampled.id)).qaSample, true);
     assert.equal(JSON.stringify(sampled).includes('qaSample'), false, 'the item itself does not say so');
+
+    const reviewer = await newUser(api.client, admin, ['reviewer'], [slug]);
+    const asReviewer = (await api.client.get(`/api/v1/items/${sampled.id}`, { token: reviewer.token })).body;
+    const receivedByReviewer = asReviewer.history.find(
+      (e: { action: string }) => e.action === 'item.received',
+    );
+    assert.equal(
+      receivedByReviewer.data.qaSample,
+      undefined,
+      'reviewers are not told which items are samples',
+    );
+    assert.equal(receivedByReviewer.data.externalId, (await received(sampled.id)).externalId);
 
     const unsure = await submit(slug, key, 0.4);
     assert.equal(unsure.status, 'pending');

@@ -80,6 +80,19 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     assert.equal(waiting.status, 'pending');
     assert.equal(waiting.decision, null, 'the first review is not shown before the second one');
     assert.equal(await deliveriesOf(itemId), 0, 'nor sent to the service');
+    const asReviewer = await api.client.get(`/api/v1/items/${itemId}`, { token: second!.token });
+    assert.equal(asReviewer.status, 200);
+    assert.equal(asReviewer.body.decision, null);
+    assert.deepEqual(
+      asReviewer.body.history.filter((e: { action: string }) => e.action === 'item.decided'),
+      [],
+      "a reviewer does not see the first review in the item's history either",
+    );
+    assert.equal(
+      waiting.history.filter((e: { action: string }) => e.action === 'item.decided').length,
+      1,
+      'an admin does',
+    );
 
     // Its first reviewer never gets it again: not from the review queue, not from Postgres.
     const again = await first!.client.call('claim:next', { queue: slug });
@@ -189,6 +202,12 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     assert.equal(moved.queue, adjudication.slug);
     assert.equal(moved.status, 'pending');
 
+    const seenByJudge = await api.client.get(`/api/v1/items/${itemId}`, { token: judge.token });
+    assert.equal(
+      seenByJudge.body.history.filter((e: { action: string }) => e.action === 'item.decided').length,
+      2,
+      'the adjudicator sees both reviews',
+    );
     const claimed = await judgeSocket.call('claim:next', { queue: adjudication.slug });
     assert.equal(claimed.item?.id, itemId, 'the adjudicator gets it from the review queue');
     const final = await judgeSocket.call('claim:decide', {

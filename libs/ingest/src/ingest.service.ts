@@ -20,7 +20,7 @@ import { QueueService } from '@arbiter/queues';
 import { Coalescer, KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { ItemStatus, ItemView, NewItem } from './item.js';
+import { FINAL_STATUSES, type ItemStatus, type ItemView, type NewItem } from './item.js';
 import { AdmissionControl } from './admission-control.js';
 import { type ExistingItem, ItemRepository } from './item.repository.js';
 import { uuidv7 } from './uuid-v7.js';
@@ -150,7 +150,21 @@ export class IngestService {
         ? item.service === principal.service
         : hasRole(principal, 'admin', 'auditor') || canSeeQueue(principal, item.queueId));
     if (!visible) throw DomainError.notFound('Item');
-    return { ...stripInternal(item), history: await this.audit.historyOf(item.id) };
+    let history = await this.audit.historyOf(item.id);
+    if (principal.kind === 'user' && !hasRole(principal, 'admin', 'auditor')) {
+      // A reviewer reviews blind: not told which items are QA samples, and, while an item waits for its
+      // second review, not shown the first (they must be independent). Admins and auditors see everything.
+      const hideDecisions =
+        !FINAL_STATUSES.has(item.status) && (await this.items.awaitsSecondReview(item.id));
+      history = history
+        .filter((event) => !(hideDecisions && event.action === 'item.decided'))
+        .map((event) => {
+          if (event.action !== 'item.received' || !('qaSample' in event.data)) return event;
+          const { qaSample: _qaSample, ...data } = event.data;
+          return { ...event, data };
+        });
+    }
+    return { ...stripInternal(item), history };
   }
 
   private async processBatch(

@@ -1,6 +1,6 @@
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
-import type { DecisionView, ItemView, NewItem } from './item.js';
+import { type DecisionView, FINAL_STATUSES, type ItemView, type NewItem } from './item.js';
 
 export interface InsertOutcome {
   /** Items stored by this call, by id, with their creation time. */
@@ -98,7 +98,7 @@ const SELECT_ITEM = `
   SELECT i.*, q.slug AS queue_slug,
          -- Only a final decision: a first review stays unseen until the second one, which must be independent.
          (SELECT to_jsonb(d) FROM decisions d
-           WHERE d.item_id = i.id AND i.status IN ('approved', 'corrected', 'rejected', 'auto_approved', 'fallback')
+           WHERE d.item_id = i.id AND i.status IN (${[...FINAL_STATUSES].map((s) => `'${s}'`).join(', ')})
            ORDER BY d.decided_at DESC LIMIT 1) AS decision
     FROM items i JOIN queues q ON q.id = i.queue_id`;
 
@@ -165,6 +165,15 @@ export class ItemRepository {
       requestHash: r.request_hash,
       status: r.status,
     }));
+  }
+
+  /** True while the item waits for its second review (reviewsRequired 2) after a first one was given. */
+  async awaitsSecondReview(id: string): Promise<boolean> {
+    const [row] = await this.db.query<{ waiting: boolean }>(
+      `SELECT first_review_id IS NOT NULL AS waiting FROM items WHERE id = $1`,
+      [id],
+    );
+    return row?.waiting ?? false;
   }
 
   async findView(id: string): Promise<(ItemView & { queueId: string }) | null> {

@@ -13,6 +13,15 @@ export const ITEM_STATUSES = [
 ] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
+/** Statuses after which nothing more happens to an item: its decision is final. */
+export const FINAL_STATUSES: ReadonlySet<ItemStatus> = new Set([
+  'approved',
+  'corrected',
+  'rejected',
+  'auto_approved',
+  'fallback',
+]);
+
 export type Verdict = 'approve' | 'correct' | 'reject' | 'fallback' | 'auto_approve';
 
 export interface DecisionView {
