@@ -76,6 +76,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     const firstAck = await first!.client.call('claim:decide', { token: one.claim.token, verdict: 'approve' });
     assert.equal(firstAck.decision?.verdict, 'approve', JSON.stringify(firstAck));
     assert.equal(firstAck.itemStatus, 'pending', 'the item waits for its second review');
+    assert.equal(firstAck.movedTo, undefined, 'in its own queue');
     const waiting = await getItem(itemId);
     assert.equal(waiting.status, 'pending');
     assert.equal(waiting.decision, null, 'the first review is not shown before the second one');
@@ -198,6 +199,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       output: { label: 'y' },
     });
     assert.equal(ack.itemStatus, 'pending', JSON.stringify(ack));
+    assert.equal(ack.movedTo, adjudication.slug, 'the answer names the adjudicating queue');
     const moved = await getItem(itemId);
     assert.equal(moved.queue, adjudication.slug);
     assert.equal(moved.status, 'pending');

@@ -190,7 +190,13 @@ export class ReviewService {
     principal: UserPrincipal,
     token: string,
     body: DecisionBodyDto,
-  ): Promise<{ decision: DecisionView; replayed: boolean; itemStatus: ItemView['status'] }> {
+  ): Promise<{
+    decision: DecisionView;
+    replayed: boolean;
+    itemStatus: ItemView['status'];
+    /** The queue (slug) the item went to for adjudication, when the two reviews disagreed. */
+    movedTo: string | null;
+  }> {
     const requestHash = createHash('sha256')
       .update(
         canonicalJson({ verdict: body.verdict, output: body.output ?? null, comment: body.comment ?? null }),
@@ -224,7 +230,8 @@ export class ReviewService {
         });
       }
     }
-    return { decision, replayed, itemStatus: item.status };
+    const movedTo = item.movedTo ? ((await this.queues.findCachedById(item.movedTo))?.slug ?? null) : null;
+    return { decision, replayed, itemStatus: item.status, movedTo };
   }
 
   async escalate(principal: UserPrincipal, token: string, comment: string): Promise<{ ok: true }> {

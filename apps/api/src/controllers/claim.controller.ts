@@ -43,7 +43,8 @@ export class ClaimController {
   @ApiResponse({
     status: 201,
     description:
-      "{decision, itemStatus}: itemStatus is the item's status after it (pending while a second review is due)",
+      "{decision, itemStatus, movedTo?}: the item's status after the decision (pending while a second review " +
+      'is due, or pending in movedTo, the queue adjudicating two reviews that disagree)',
   })
   @ApiResponse({ status: 200, description: 'The same decision again: the first one' })
   async decide(
@@ -52,9 +53,9 @@ export class ClaimController {
     @Body() body: DecisionBodyDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { decision, replayed, itemStatus } = await this.reviews.decide(user, token, body);
+    const { decision, replayed, itemStatus, movedTo } = await this.reviews.decide(user, token, body);
     void reply.status(replayed ? 200 : 201);
-    return { decision, itemStatus };
+    return { decision, itemStatus, ...(movedTo ? { movedTo } : {}) };
   }
 
   @Post('claims/:token/escalate')

@@ -77,8 +77,8 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
   @SubscribeMessage('claim:decide')
   decide(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
     return this.answer(socket, DecideDto, body, async (user, { token, ...decision }) => {
-      const { decision: recorded, itemStatus } = await this.reviews.decide(user, token, decision);
-      return { decision: recorded, itemStatus };
+      const { decision: recorded, itemStatus, movedTo } = await this.reviews.decide(user, token, decision);
+      return { decision: recorded, itemStatus, ...(movedTo ? { movedTo } : {}) };
     });
   }
 

@@ -108,6 +108,8 @@ export type ClaimNextResult = { item: ReviewItem; claim: Claim } | { item: null 
 export interface DecideResult {
   decision: Decision;
   itemStatus?: string;
+  /** The queue adjudicating the item, when this decision disagreed with the first review. */
+  movedTo?: string;
 }
 
 export interface DecideRequest {

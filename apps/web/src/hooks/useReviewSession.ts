@@ -207,7 +207,10 @@ export function useReviewSession({
             ...(comment ? { comment } : {}),
           });
           if (!result.ok) return result;
-          const afterwards = AFTER_DECISION[result.value.itemStatus ?? ''];
+          const { itemStatus, movedTo } = result.value;
+          const afterwards = movedTo
+            ? `Recorded. The two reviews disagree, so queue ${movedTo} adjudicates this item.`
+            : AFTER_DECISION[itemStatus ?? ''];
           if (!afterwards) return { ok: true };
           return { ok: true, notice: { tone: 'success', title: DONE[verdict], message: afterwards } };
         },
