@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { after, before, describe, it } from 'node:test';
 import { createWorkerApp } from '../apps/worker/src/worker.app.js';
 import { type RunningApi, startApi } from './support/api-harness.js';
@@ -181,6 +182,42 @@ describe('admission control: submits a queue cannot serve in time are refused wi
       { apiKey: key },
     );
     assert.equal(batch.status, 429);
+  });
+
+  it('projects the wait of a two-review queue at half its decision rate', async () => {
+    const one = await newQueue(api.client, admin, { slaSeconds: 60 });
+    const two = await newQueue(api.client, admin, { slaSeconds: 60, reviewsRequired: 2 });
+    const { key } = await newServiceKey(api.client, admin, [one.slug, two.slug]);
+    const db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    try {
+      for (const queue of [one, two]) {
+        await startOfSecond();
+        const res = await api.client.post(
+          `/api/v1/queues/${queue.slug}/items/batch`,
+          { items: [1, 2, 3, 4, 5].map(() => itemBody()) },
+          { apiKey: key },
+        );
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        // 12 decisions in the last two minutes: 0.1 a second.
+        await db.query(
+          `INSERT INTO decisions (item_id, queue_id, verdict, output, patch)
+           SELECT $1, $2, 'approve', '{}'::jsonb, '[]'::jsonb FROM generate_series(1, 12)`,
+          [res.body.results[0].id, queue.id],
+        );
+      }
+    } finally {
+      await db.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the cached reading
+    // 5 pending at 0.1 items a second is 50 s, within the SLA; at 0.05 (two decisions an item) it is 100 s.
+    await startOfSecond();
+    const within = await api.client.post(`/api/v1/queues/${one.slug}/items`, itemBody(), { apiKey: key });
+    assert.equal(within.status, 201, JSON.stringify(within.body));
+    await startOfSecond();
+    const beyond = await api.client.post(`/api/v1/queues/${two.slug}/items`, itemBody(), { apiKey: key });
+    assert.equal(beyond.status, 429, JSON.stringify(beyond.body));
+    assert.match(beyond.body.message, /projected wait about 100 s/);
   });
 
   it('holds a burst of concurrent submits to the backlog cap', async () => {

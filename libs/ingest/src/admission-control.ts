@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 interface QueueLoad {
   at: number;
   pending: number;
-  /** Human and fallback decisions per second over the recent window. */
+  /** Human and fallback decisions per second over the recent window (a second review counts too). */
   decisionsPerSec: number;
 }
 
@@ -40,16 +40,18 @@ export class AdmissionControl {
     if (this.config.RATE_LIMIT_PER_SERVICE > 0) await this.rateLimit(service, count);
     if (queue.maxPending === null && queue.slaSeconds === null) return;
     const load = await this.loadOf(queue.id);
+    // An item needing two reviews takes two decisions: items leave at half the decision rate.
+    const itemsPerSec = load.decisionsPerSec / Math.max(1, queue.reviewsRequired);
     if (queue.maxPending !== null && load.pending + count > queue.maxPending) {
       throw new DomainError(
         'RATE_LIMITED',
         `Queue "${queue.slug}" has ${load.pending} items pending, its cap is ${queue.maxPending}`,
         undefined,
-        this.retryAfter(load, load.pending + count - queue.maxPending),
+        this.retryAfter(itemsPerSec, load.pending + count - queue.maxPending),
       );
     }
     if (queue.slaSeconds !== null && load.pending >= this.config.ADMISSION_MIN_PENDING) {
-      const projectedWaitS = load.decisionsPerSec > 0 ? load.pending / load.decisionsPerSec : Infinity;
+      const projectedWaitS = itemsPerSec > 0 ? load.pending / itemsPerSec : Infinity;
       if (projectedWaitS > queue.slaSeconds) {
         const wait = Number.isFinite(projectedWaitS) ? `about ${Math.round(projectedWaitS)} s` : 'unbounded';
         throw new DomainError(
@@ -57,7 +59,7 @@ export class AdmissionControl {
           `Queue "${queue.slug}" cannot review this within its SLA of ${queue.slaSeconds} s ` +
             `(${load.pending} pending, projected wait ${wait})`,
           undefined,
-          this.retryAfter(load, load.pending - load.decisionsPerSec * queue.slaSeconds),
+          this.retryAfter(itemsPerSec, load.pending - itemsPerSec * queue.slaSeconds),
         );
       }
     }
@@ -66,10 +68,10 @@ export class AdmissionControl {
     load.pending += count;
   }
 
-  /** Seconds until `excess` items should have been decided at the recent rate, within sensible bounds. */
-  private retryAfter(load: QueueLoad, excess: number): number {
-    if (load.decisionsPerSec <= 0) return 60;
-    return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(excess / load.decisionsPerSec)));
+  /** Seconds until `excess` items should have been decided at `itemsPerSec`, within sensible bounds. */
+  private retryAfter(itemsPerSec: number, excess: number): number {
+    if (itemsPerSec <= 0) return 60;
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil(excess / itemsPerSec)));
   }
 
   private async loadOf(queueId: string): Promise<QueueLoad> {
