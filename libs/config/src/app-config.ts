@@ -198,6 +198,15 @@ export class AppConfig {
   @Max(60_000)
   LEASE_SWEEP_INTERVAL_MS = 1000;
 
+  /**
+   * How long a taken review job stays locked, and how often abandoned ones are put back in line. A claim
+   * holds the job for milliseconds; only a process that died, or lost Redis, in between leaves one behind.
+   */
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  REVIEW_JOB_LOCK_MS = 30_000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

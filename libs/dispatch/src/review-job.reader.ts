@@ -62,9 +62,13 @@ export class ReviewJobReader implements OnApplicationShutdown {
         connection: this.connection,
         prefix: this.config.REDIS_PREFIX,
         autorun: false,
-        lockDuration: 30_000,
+        lockDuration: this.config.REVIEW_JOB_LOCK_MS,
+        stalledInterval: this.config.REVIEW_JOB_LOCK_MS,
       });
       worker.on('error', () => undefined);
+      // Manual processing has no stalled check of its own: without this, a job whose claim never finished
+      // (the process died, or Redis failed between taking and settling it) would stay active for good.
+      void worker.startStalledCheckTimer().catch(() => undefined);
       this.workers.set(queueId, worker);
     }
     return worker;

@@ -115,7 +115,7 @@ export class ReviewService {
           continue;
         }
         claimed = outcome;
-        // Not awaited: a job left behind is released by BullMQ's stalled check and skipped as stale.
+        // Not awaited: a job left behind goes back in line at the stalled check and is skipped as stale.
         void job.done();
       }
     } finally {
