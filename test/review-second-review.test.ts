@@ -1,3 +1,7 @@
+import { reviewJobId, reviewQueueName } from '@arbiter/dispatch';
+import { createRedis } from '@arbiter/redis';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -11,6 +15,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
   let env: TestEnv;
   let api: RunningApi;
   let db: pg.Client;
+  let redis: Redis;
   let admin: string;
   const sockets: ReviewClient[] = [];
 
@@ -20,6 +25,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     api = await startApi(env.config({ WEBHOOK_ALLOW_HOSTS: '127.0.0.1' }));
     db = new pg.Client({ connectionString: env.databaseUrl });
     await db.connect();
+    redis = createRedis(env.redisUrl, 'worker');
     admin = await loginAdmin(api.client);
   });
 
@@ -27,6 +33,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     for (const socket of sockets) socket.close();
     await api?.close();
     await db?.end();
+    redis?.disconnect();
     await env?.cleanup();
   });
 
@@ -46,7 +53,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       people.push({ ...user, client: socket });
     }
     const [itemId] = await submitItems(api.client, key, queue.slug, 1);
-    return { slug: queue.slug, itemId: itemId!, reviewers: people };
+    return { slug: queue.slug, queueId: queue.id, itemId: itemId!, reviewers: people };
   }
 
   const getItem = async (id: string) => (await api.client.get(`/api/v1/items/${id}`, { token: admin })).body;
@@ -58,12 +65,23 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       )
     ).rows;
 
+  /** The state of an item's review job in Redis (`unknown` when there is none). */
+  const jobState = async (queueId: string, itemId: string) => {
+    const queue = new Queue(reviewQueueName(queueId), { connection: redis, prefix: env.redisPrefix });
+    try {
+      return await queue.getJobState(reviewJobId(itemId));
+    } finally {
+      await queue.close();
+    }
+  };
+
   const deliveriesOf = async (itemId: string) =>
     (await db.query(`SELECT 1 FROM deliveries WHERE item_id = $1`, [itemId])).rowCount;
 
   it('the first decision leaves the item pending for somebody else; an agreeing second one ends it', async () => {
     const {
       slug,
+      queueId,
       itemId,
       reviewers: [first, second, third],
     } = await doubleReviewQueue();
@@ -95,6 +113,8 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       'an admin does',
     );
 
+    assert.equal(await jobState(queueId, itemId), 'prioritized', 'back on the review queue in Redis');
+
     // Its first reviewer never gets it again: not from the review queue, not from Postgres.
     const again = await first!.client.call('claim:next', { queue: slug });
     assert.deepEqual(again, { item: null }, 'the first reviewer gets nothing');
@@ -102,6 +122,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       token: first!.token,
     });
     assert.equal(httpAgain.status, 204, JSON.stringify(httpAgain.body));
+    assert.equal(await jobState(queueId, itemId), 'prioritized', 'the job they passed over is back in line');
 
     const two = await second!.client.call('claim:next', { queue: slug });
     assert.equal(two.item?.id, itemId, 'somebody else gets it, put back in line');
@@ -200,6 +221,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     });
     assert.equal(ack.itemStatus, 'pending', JSON.stringify(ack));
     assert.equal(ack.movedTo, adjudication.slug, 'the answer names the adjudicating queue');
+    assert.equal(await jobState(adjudication.id, itemId), 'prioritized', "on the adjudication queue's list");
     const moved = await getItem(itemId);
     assert.equal(moved.queue, adjudication.slug);
     assert.equal(moved.status, 'pending');
