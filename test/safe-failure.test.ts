@@ -66,6 +66,33 @@ describe('SLA: a deadline that passes applies the queue policy', () => {
     }
   });
 
+  it('never deadlocks with a decision in flight at the deadline: the sweep passes the item over until then', async () => {
+    const { queue, reviewer, submit } = await setUp({ onSlaBreach: 'keep' });
+    const id = await submit();
+    const socket = await ReviewClient.connect(api.url, reviewer.token);
+    const db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    try {
+      const claim = await socket.call('claim:next', { queue: queue.slug });
+      assert.equal(claim.item.id, id);
+      // Hold the claim row as decide_claim does, across the deadline, then want the item as it does next.
+      await db.query('BEGIN');
+      await db.query(`SELECT 1 FROM claims WHERE token = $1 FOR UPDATE`, [claim.claim.token]);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the deadline passes; the sweep runs
+      await db.query(`SET LOCAL lock_timeout = '500ms'`);
+      await db.query(`SELECT 1 FROM items WHERE id = $1 FOR UPDATE`, [id]);
+      assert.equal((await item(id)).slaBreachedAt, null, 'passed over while its claim was held');
+      await db.query('ROLLBACK');
+      await eventually(
+        'the next sweep applies the policy',
+        async () => (await item(id)).slaBreachedAt !== null,
+      );
+    } finally {
+      await db.end();
+      socket.close();
+    }
+  });
+
   it('escalate: moves a pending item to the escalation queue, where it can be claimed', async () => {
     const target = await newQueue(api.client, admin);
     const { reviewer, submit } = await setUp({ onSlaBreach: 'escalate', escalateTo: target.slug }, [

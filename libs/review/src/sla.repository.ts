@@ -1,6 +1,6 @@
 import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
 import type { SlaPolicy } from '@arbiter/contracts';
-import { Database, type Sql } from '@arbiter/database';
+import { Database, pgCode, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import { patchBetween } from './json-patch.js';
 
@@ -32,6 +32,9 @@ interface DueRow {
   fallback_output: unknown;
 }
 
+/** Postgres' lock_not_available, raised by NOWAIT. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** Applies each queue's onSlaBreach policy to items whose deadline passed while they were still open. */
 @Injectable()
 export class SlaRepository {
@@ -50,7 +53,18 @@ export class SlaRepository {
         [limit],
       );
       const breaches: Breach[] = [];
-      for (const row of due) breaches.push(await breach(tx, row));
+      for (const row of due) {
+        await tx.query('SAVEPOINT breach');
+        try {
+          breaches.push(await breach(tx, row));
+          await tx.query('RELEASE SAVEPOINT breach');
+        } catch (error) {
+          if (pgCode(error) !== LOCK_NOT_AVAILABLE) throw error;
+          // A decision, release or heartbeat in flight holds its claim and will want the item, which we hold:
+          // waiting for the claim could deadlock, so the next sweep takes this item.
+          await tx.query('ROLLBACK TO SAVEPOINT breach');
+        }
+      }
       return breaches;
     });
   }
@@ -58,7 +72,7 @@ export class SlaRepository {
 
 async function breach(tx: Sql, row: DueRow): Promise<Breach> {
   const [live] = await tx.query<{ id: string; token: string; reviewer_id: string }>(
-    `SELECT id, token, reviewer_id FROM claims WHERE item_id = $1 AND status = 'live' FOR UPDATE`,
+    `SELECT id, token, reviewer_id FROM claims WHERE item_id = $1 AND status = 'live' FOR UPDATE NOWAIT`,
     [row.id],
   );
   const policy = row.on_sla_breach;
