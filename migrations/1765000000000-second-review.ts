@@ -4,7 +4,8 @@ import { decideClaimSql } from './1764400000000-review-round-trips.js';
 /**
  * Second review. On a queue with `reviews_required = 2` an item needs two independent decisions by different
  * reviewers. The first one is recorded as a decision like any other, and the item goes back to `pending`
- * with `first_review_id` pointing at it; its reviewer may not claim the item again. The second decision
+ * with `first_review_id` pointing at it; its reviewer may not claim the item again, nor may either reviewer
+ * adjudicate it if the two disagree. The second decision
  * ends the item if it agrees with the first (same verdict, same final output). If not, the item goes to
  * adjudication: to the queue's `escalateTo` queue as `pending`, or to `escalated` for an admin. Moving
  * an item to another queue starts a new round there (`first_review_id` back to null).
@@ -31,9 +32,15 @@ export class SecondReview1765000000000 implements MigrationInterface {
   }
 }
 
-/** A reviewer may not take an item whose first review is theirs. */
+/**
+ * A reviewer may not take an item whose first review is theirs, nor adjudicate an item they reviewed in
+ * the queue it came from.
+ */
 const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
-          SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))`;
+          SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))
+             AND (escalated_from_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM decisions pr WHERE pr.item_id = items.id AND pr.reviewer_id = p_reviewer
+             AND pr.queue_id <> items.queue_id))`;
 
 /**
  * claim_item as before, but it skips items the reviewer gave the first review; asked for such an item by

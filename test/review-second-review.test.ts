@@ -204,6 +204,13 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       reviewers: [first, second],
     } = await doubleReviewQueue({ escalateTo: adjudication.slug });
     const judge = await newUser(api.client, admin, ['reviewer'], [adjudication.slug]);
+    // The first reviewer works the adjudication queue too, but may not judge their own disagreement.
+    const patched = await api.client.patch(
+      `/api/v1/users/${first!.id}`,
+      { queues: [slug, adjudication.slug] },
+      { token: admin },
+    );
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const judgeSocket = await ReviewClient.connect(api.url, judge.token);
     sockets.push(judgeSocket);
 
@@ -231,6 +238,11 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
       seenByJudge.body.history.filter((e: { action: string }) => e.action === 'item.decided').length,
       2,
       'the adjudicator sees both reviews',
+    );
+    assert.deepEqual(
+      await first!.client.call('claim:next', { queue: adjudication.slug }),
+      { item: null },
+      'a reviewer of the disagreement does not adjudicate it',
     );
     const claimed = await judgeSocket.call('claim:next', { queue: adjudication.slug });
     assert.equal(claimed.item?.id, itemId, 'the adjudicator gets it from the review queue');
