@@ -10,7 +10,7 @@ import { CheckboxGroup } from './CheckboxGroup';
 import { ErrorNotice } from './ErrorNotice';
 import { FormCard, FormField, FormFooter } from './FormParts';
 import { ListState } from './ListState';
-import { PageHead } from './PageHead';
+import { NewButton, PageHead, StatusNotice } from './PageHead';
 
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -133,19 +133,16 @@ export function AdminApiKeysPage() {
   return (
     <section className="page page-wide" aria-labelledby="admin-keys-title">
       <PageHead id="admin-keys-title" title="API keys">
-        <button
-          type="button"
-          className="button button-primary"
-          onClick={() => {
+        <NewButton
+          label="New API key"
+          testId="new-apikey-button"
+          open={creating}
+          onOpen={() => {
             setNotice(null);
             setCreated(null);
             setCreating(true);
           }}
-          disabled={creating}
-          data-testid="new-apikey-button"
-        >
-          New API key
-        </button>
+        />
       </PageHead>
       <p className="muted page-intro">
         Services submit items with a key (header <code>X-API-Key</code>), scoped to queues. Each key comes
@@ -172,11 +169,7 @@ export function AdminApiKeysPage() {
           }}
         />
       )}
-      {notice && (
-        <p className="notice notice-success" role="status" data-testid="apikey-notice">
-          {notice}
-        </p>
-      )}
+      <StatusNotice text={notice} testId="apikey-notice" />
       {error && <ErrorNotice error={error.error} testId="apikey-action-error" title={error.title} />}
       <ListState
         load={keys}

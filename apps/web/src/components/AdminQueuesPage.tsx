@@ -7,7 +7,7 @@ import { useLoad } from '../hooks/useLoad';
 import { formatAge } from '../lib/time';
 import { ErrorNotice } from './ErrorNotice';
 import { ListState } from './ListState';
-import { PageHead } from './PageHead';
+import { NewButton, PageHead, StatusNotice } from './PageHead';
 import { QueueForm } from './QueueForm';
 
 type Notice = { text: string; tone: 'success' | 'info' };
@@ -57,24 +57,17 @@ export function AdminQueuesPage() {
   return (
     <section className="page page-wide" aria-labelledby="admin-queues-title">
       <PageHead id="admin-queues-title" title="Queues">
-        <button
-          type="button"
-          className="button button-primary"
-          onClick={() => {
+        <NewButton
+          label="New queue"
+          testId="new-queue-button"
+          open={editing === 'new'}
+          onOpen={() => {
             setNotice(null);
             setEditing('new');
           }}
-          disabled={editing === 'new'}
-          data-testid="new-queue-button"
-        >
-          New queue
-        </button>
+        />
       </PageHead>
-      {notice && (
-        <p className={`notice notice-${notice.tone}`} role="status" data-testid="queue-notice">
-          {notice.text}
-        </p>
-      )}
+      <StatusNotice text={notice?.text ?? null} tone={notice?.tone} testId="queue-notice" />
       {error && <ErrorNotice error={error.error} testId="queue-action-error" title={error.title} />}
       {editing && (
         <QueueForm

@@ -5,7 +5,7 @@ import { useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatDateTime } from '../lib/format';
 import { ListState } from './ListState';
-import { PageHead } from './PageHead';
+import { NewButton, PageHead, StatusNotice } from './PageHead';
 import { UserForm } from './UserForm';
 
 export function AdminUsersPage() {
@@ -19,24 +19,17 @@ export function AdminUsersPage() {
   return (
     <section className="page page-wide" aria-labelledby="admin-users-title">
       <PageHead id="admin-users-title" title="Users and roles">
-        <button
-          type="button"
-          className="button button-primary"
-          onClick={() => {
+        <NewButton
+          label="New user"
+          testId="new-user-button"
+          open={editing === 'new'}
+          onOpen={() => {
             setNotice(null);
             setEditing('new');
           }}
-          disabled={editing === 'new'}
-          data-testid="new-user-button"
-        >
-          New user
-        </button>
+        />
       </PageHead>
-      {notice && (
-        <p className="notice notice-success" role="status" data-testid="user-notice">
-          {notice}
-        </p>
-      )}
+      <StatusNotice text={notice} testId="user-notice" />
       {editing && (
         <UserForm
           key={editing === 'new' ? 'new' : editing.id}
