@@ -54,7 +54,7 @@ export async function runPgReviewLoop(options: PgReviewLoopOptions): Promise<PgR
           try {
             const t0 = performance.now();
             const claimed = await client.query<{ ok: boolean }>(
-              `SELECT claim_item($1, $2, $3, $4, $5, $6, $7) IS NOT NULL AS ok`,
+              `SELECT coalesce(claim_item($1, $2, $3, $4, $5, $6, $7) ? 'claim', false) AS ok`,
               [options.queueId, itemId, reviewer.id, reviewer.email, token, options.leaseSeconds, 10],
             );
             const t1 = performance.now();
