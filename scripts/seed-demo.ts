@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { SYSTEM_ACTOR } from '@arbiter/audit';
 import { AuthModule, hashPassword, IdentityService, type UserPrincipal, UserRepository } from '@arbiter/auth';
 import { ConfigModule } from '@arbiter/config';
-import { DatabaseModule } from '@arbiter/database';
+import { Database, DatabaseModule } from '@arbiter/database';
 import { EventsModule } from '@arbiter/events';
 import { IngestModule, IngestService } from '@arbiter/ingest';
 import { QueueService, QueuesModule } from '@arbiter/queues';
@@ -12,6 +12,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { SubmitItemDto } from '@arbiter/contracts';
+import { seedDemoHistory } from './demo-history.js';
 
 /** On an empty database: a demo queue with a few items, a reviewer, an auditor and a service key. */
 const config = configOrExit();
@@ -93,17 +94,51 @@ if ((await users.count()) > 0) {
       },
     },
     autoApproveAbove: 0.97,
+    qaSampleRate: 0.1,
+    onDrift: 'suspend_auto_approve',
     escalateTo: 'demo-escalations',
     leaseSeconds: 300,
   });
   const identity = app.get(IdentityService);
-  await identity.createUser(admin, {
+  const reviewer = await identity.createUser(admin, {
     ...DEMO.reviewer,
     roles: ['reviewer'],
     queues: ['demo-support', 'demo-escalations'],
   });
   await identity.createUser(admin, { ...DEMO.auditor, roles: ['auditor'], queues: [] });
   const apiKey = await identity.createApiKey(admin, { service: 'demo-service', queues: ['demo-support'] });
+
+  const history = await seedDemoHistory(
+    app.get(Database),
+    {
+      queueId: queue.id,
+      apiKeyId: apiKey.id,
+      service: apiKey.service,
+      reviewer: { id: reviewer.id, email: reviewer.email },
+      autoApproveAbove: 0.97,
+      qaSampleRate: 0.1,
+    },
+    [
+      // The version before: steady, about one output in ten changed by people.
+      {
+        version: '2026-10',
+        items: 2200,
+        fromDaysAgo: 24,
+        toDaysAgo: 11,
+        overrideRisk: (c) => 0.02 + 0.3 * (1 - c),
+      },
+      // The version live now: as good at first, then worse (as after a change upstream of the model).
+      {
+        version: '2026-11',
+        items: 1800,
+        fromDaysAgo: 11,
+        toDaysAgo: 0,
+        overrideRisk: (c) => 0.02 + 0.3 * (1 - c),
+        driftAfter: 1100,
+        driftedRisk: (c) => 0.12 + 0.5 * (1 - c),
+      },
+    ],
+  );
 
   const ingest = app.get(IngestService);
   const service = {
@@ -135,6 +170,10 @@ if ((await users.count()) > 0) {
   for (const [role, login] of logins) console.log(`  ${role.padEnd(9)} ${login.email} / ${login.password}`);
   console.log(
     `  queue     demo-support (${tickets.length} items waiting), escalations go to demo-escalations`,
+  );
+  console.log(
+    `  history   ${history.items} past items of ticket-triage 2026-10 and 2026-11 (${history.humanDecisions} human ` +
+      'decisions); 2026-11 drifts, so its alert opens and its auto-approvals are suspended once the worker runs',
   );
   console.log(`  service   demo-service, API key (shown once): ${apiKey.key}`);
   console.log(`            webhook secret: ${apiKey.webhookSecret}`);

@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { MESSAGE_METADATA } from '@nestjs/websockets/constants.js';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { after, before, describe, it } from 'node:test';
 import { ApiModule } from '../apps/api/src/api.module.js';
 import { ReviewGateway } from '../apps/api/src/review/review.gateway.js';
@@ -60,6 +61,10 @@ interface Fixture {
   releaseClaims(): Promise<void>;
   escalatedItem(): Promise<string>;
   throwawayKey(): Promise<string>;
+  /** A model version of queue A with monitoring rollups. */
+  model: { name: string; version: string };
+  /** A fresh open drift alert on queue A, of a version of its own. */
+  openAlert(): Promise<string>;
 }
 
 interface HttpRow {
@@ -200,6 +205,28 @@ const HTTP: Record<string, HttpRow> = {
     request: async (f) => ({ path: `/api/v1/deliveries/${f.deliveryId}/replay` }),
   },
 
+  'GET /api/v1/monitoring/models': {
+    expect: READERS,
+    request: async () => ({ path: '/api/v1/monitoring/models' }),
+  },
+  'GET /api/v1/monitoring/models/:queue/:name/:version': {
+    expect: READERS,
+    request: async (f) => ({
+      path: `/api/v1/monitoring/models/${f.queueA}/${f.model.name}/${f.model.version}`,
+    }),
+  },
+  'GET /api/v1/monitoring/alerts': {
+    expect: READERS,
+    request: async () => ({ path: '/api/v1/monitoring/alerts' }),
+  },
+  'POST /api/v1/monitoring/alerts/:id/acknowledge': {
+    expect: ADMIN_ONLY,
+    request: async (f) => ({
+      path: `/api/v1/monitoring/alerts/${await f.openAlert()}/acknowledge`,
+      body: { comment: 'looked into it' },
+    }),
+  },
+
   'GET /api/v1/audit/verify': { expect: READERS, request: async () => ({ path: '/api/v1/audit/verify' }) },
   'GET /api/v1/audit/decisions': {
     expect: READERS,
@@ -293,6 +320,7 @@ describe('access: every route and socket event × every principal, from one tabl
   let api: RunningApi;
   let adminToken: string;
   let fixture: Fixture;
+  let db: pg.Client;
   const credentials = {} as Record<PrincipalName, Pick<RequestOptions, 'token' | 'apiKey'>>;
 
   before(async () => {
@@ -352,6 +380,16 @@ describe('access: every route and socket event × every principal, from one tabl
     const deliveries = await api.client.get(`/api/v1/deliveries?queue=${hooked.slug}`, { token: adminToken });
     assert.equal(deliveries.body.deliveries.length, 1, JSON.stringify(deliveries.body));
     const handedOut: string[] = [];
+    db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    const queueAId = (await api.client.get(`/api/v1/queues/${queueA}`, { token: adminToken })).body.id;
+    const model = { name: 'classifier', version: 'matrix-1' };
+    await db.query(
+      `INSERT INTO model_rollups (queue_id, model_name, model_version, hour, approved, first_decided_at, last_decided_at)
+       VALUES ($1, $2, $3, date_trunc('hour', now()), 1, now(), now())`,
+      [queueAId, model.name, model.version],
+    );
+    let alerts = 0;
     fixture = {
       queueA,
       queueForPausing,
@@ -379,9 +417,20 @@ describe('access: every route and socket event × every principal, from one tabl
         return itemId;
       },
       throwawayKey: async () => (await newServiceKey(api.client, adminToken, [queueA])).id,
+      model,
+      openAlert: async () => {
+        const { rows } = await db.query(
+          `INSERT INTO model_alerts (queue_id, model_name, model_version, baseline_rate, observed_rate,
+                                     decisions_since_change, statistic, threshold)
+           VALUES ($1, 'classifier', $2, 0.1, 0.3, 50, 9, 8) RETURNING id`,
+          [queueAId, `matrix-alert-${++alerts}`],
+        );
+        return rows[0].id as string;
+      },
     };
   });
   after(async () => {
+    await db?.end();
     await api?.close();
     await env?.cleanup();
   });

@@ -177,6 +177,10 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
       '/api/v1/users/{id}',
       '/api/v1/api-keys',
       '/api/v1/api-keys/{id}',
+      '/api/v1/monitoring/models',
+      '/api/v1/monitoring/models/{queue}/{name}/{version}',
+      '/api/v1/monitoring/alerts',
+      '/api/v1/monitoring/alerts/{id}/acknowledge',
     ]) {
       assert.ok(paths.includes(path), `OpenAPI lacks ${path}`);
     }

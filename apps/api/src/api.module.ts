@@ -10,6 +10,7 @@ import { RedisModule } from '@arbiter/redis';
 import { EventsModule } from '@arbiter/events';
 import { ReviewModule } from '@arbiter/review';
 import { MetricsModule } from '@arbiter/runtime';
+import { MonitoringModule } from '@arbiter/monitoring';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiKeyController } from './controllers/api-key.controller.js';
@@ -24,6 +25,7 @@ import { ErrorFilter } from './http/error.filter.js';
 import { ClaimController } from './controllers/claim.controller.js';
 import { DeliveryController } from './controllers/delivery.controller.js';
 import { MetricsController } from './controllers/metrics.controller.js';
+import { MonitoringController } from './controllers/monitoring.controller.js';
 import { ReviewBroadcaster } from './review/review-broadcaster.js';
 import { ReviewGateway } from './review/review.gateway.js';
 import { BootstrapService } from './bootstrap.service.js';
@@ -46,6 +48,7 @@ export class ApiModule {
         MetricsModule,
         ReviewModule,
         DeliveryModule,
+        MonitoringModule,
       ],
       controllers: [
         AuthController,
@@ -59,6 +62,7 @@ export class ApiModule {
         AuditController,
         AuditExportController,
         DeliveryController,
+        MonitoringController,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },

@@ -3,11 +3,13 @@ import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
 import { DispatchModule } from '@arbiter/dispatch';
 import { EventsModule } from '@arbiter/events';
+import { MonitoringModule } from '@arbiter/monitoring';
 import { RedisModule } from '@arbiter/redis';
 import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DeliveryWorkerModule } from './delivery-worker.module.js';
 import { LeaseJobs } from './lease.jobs.js';
+import { MonitoringFoldLoop } from './monitoring-fold.loop.js';
 import { ReconcileLoop } from './reconcile.loop.js';
 import { SealLoop } from './seal.loop.js';
 import { SlaLoop } from './sla.loop.js';
@@ -26,8 +28,9 @@ export class WorkerModule {
         ReviewModule,
         AuditModule,
         DeliveryWorkerModule,
+        MonitoringModule,
       ],
-      providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop],
+      providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop, MonitoringFoldLoop],
     };
   }
 }

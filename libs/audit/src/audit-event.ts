@@ -30,9 +30,11 @@ export type AuditAction =
   | 'user.updated'
   | 'apikey.created'
   | 'apikey.revoked'
-  | 'auth.login_failed';
+  | 'auth.login_failed'
+  | 'model.drift_detected'
+  | 'model.alert_acknowledged';
 
-export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth';
+export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth' | 'alert';
 
 export interface AuditEventInput {
   actor: Actor;

@@ -162,6 +162,21 @@ export class AppConfig {
   @Max(60_000)
   AUDIT_SEAL_INTERVAL_MS = 250;
 
+  /**
+   * How long the worker waits between passes that fold new decisions into the monitoring rollups and run the
+   * drift detectors; 0 turns the fold off (the API still answers from the rollups as they stand).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  MONITORING_FOLD_INTERVAL_MS = 500;
+
+  /** Decisions one fold transaction takes at most; a backlog is worked off in several. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MONITORING_FOLD_BATCH = 2000;
+
   /** How often the worker looks for items past their SLA deadline and applies their queue's policy. */
   @IsInt()
   @Min(50)

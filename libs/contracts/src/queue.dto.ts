@@ -19,6 +19,8 @@ import { OptionalNotNull, SLUG_PATTERN } from './validation.js';
 
 export const SLA_POLICIES = ['keep', 'escalate', 'fallback'] as const;
 export type SlaPolicy = (typeof SLA_POLICIES)[number];
+export const DRIFT_POLICIES = ['alert', 'suspend_auto_approve'] as const;
+export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
 
 /** Fields an admin may set on a queue; `null` clears an optional one on update. */
 export class QueueSettingsDto {
@@ -111,6 +113,49 @@ export class QueueSettingsDto {
   @IsUrl(URL_OPTIONS)
   @MaxLength(2048)
   callbackUrl?: string | null;
+
+  @ApiPropertyOptional({
+    minimum: 0.01,
+    maximum: 0.5,
+    default: 0.1,
+    description: "The rise in a model version's override rate the drift detector looks for",
+  })
+  @OptionalNotNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.01)
+  @Max(0.5)
+  driftDelta?: number;
+
+  @ApiPropertyOptional({
+    enum: DRIFT_POLICIES,
+    default: 'alert',
+    description: "suspend_auto_approve: while a version's drift alert is open, its submissions go to people",
+  })
+  @OptionalNotNull()
+  @IsIn(DRIFT_POLICIES)
+  onDrift?: DriftPolicy;
+
+  @ApiPropertyOptional({
+    minimum: 0.001,
+    maximum: 0.5,
+    default: 0.05,
+    description: 'Override rate the suggested autoApproveAbove keeps auto-approvals under (95% upper bound)',
+  })
+  @OptionalNotNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.001)
+  @Max(0.5)
+  targetOverrideRate?: number;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      'Receives signed model.drift_detected webhooks; the answer that first sets it shows alertSecret once',
+  })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(2048)
+  alertUrl?: string | null;
 }
 
 export class CreateQueueDto extends QueueSettingsDto {

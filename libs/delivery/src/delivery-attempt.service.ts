@@ -56,8 +56,10 @@ export class DeliveryAttempts {
   private async attempt(delivery: OwnedDelivery, buildBody: BodyBuilder): Promise<AttemptRecord> {
     const at = new Date();
     try {
+      if (delivery.body === null && delivery.itemId === null)
+        throw new Error('an alert delivery without a body');
       const body =
-        delivery.body ?? (await this.deliveries.keepBody(delivery.id, await buildBody(delivery.itemId)));
+        delivery.body ?? (await this.deliveries.keepBody(delivery.id, await buildBody(delivery.itemId!)));
       return await this.sender.send({
         url: delivery.url,
         webhookId: delivery.webhookId,

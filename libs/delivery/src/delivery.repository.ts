@@ -1,5 +1,6 @@
 import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
-import { Database } from '@arbiter/database';
+import { Database, type Sql } from '@arbiter/database';
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { DeliveryStatus, DeliveryView } from './delivery.js';
 import type { NextStep } from './retry-policy.js';
@@ -13,7 +14,9 @@ export interface DueDelivery {
 export interface OwnedDelivery {
   id: string;
   webhookId: string;
-  itemId: string;
+  /** The decided item; null for a drift alert (whose body is stored with it). */
+  itemId: string | null;
+  alertId: string | null;
   queueId: string;
   url: string;
   body: string | null;
@@ -48,7 +51,8 @@ export interface DeliveryFilter {
 interface DeliveryRow {
   id: string;
   webhook_id: string;
-  item_id: string;
+  item_id: string | null;
+  alert_id: string | null;
   queue_id: string;
   api_key_id: string;
   url: string;
@@ -64,7 +68,8 @@ interface DeliveryRow {
 interface ViewRow {
   id: string;
   webhook_id: string;
-  item_id: string;
+  item_id: string | null;
+  alert_id: string | null;
   queue: string;
   url: string;
   status: DeliveryStatus;
@@ -75,7 +80,7 @@ interface ViewRow {
 }
 
 const SELECT_VIEW = `
-  SELECT d.id, d.webhook_id, d.item_id, q.slug AS queue, d.url, d.status, d.created_at, d.delivered_at,
+  SELECT d.id, d.webhook_id, d.item_id, d.alert_id, q.slug AS queue, d.url, d.status, d.created_at, d.delivered_at,
          CASE WHEN d.status = 'pending' THEN d.next_attempt_at END AS next_attempt_at,
          coalesce((SELECT json_agg(json_build_object('at', a.at, 'statusCode', a.status_code, 'error', a.error,
                                                      'durationMs', a.duration_ms) ORDER BY a.id)
@@ -84,12 +89,15 @@ const SELECT_VIEW = `
 
 /**
  * Back to pending under the same webhook id, due now, with a fresh round of attempts unless it was still
- * pending; to the callback URL as it stands now (an admin may have fixed the queue's since).
+ * pending; to the callback (or alert) URL as it stands now (an admin may have fixed the queue's since).
  */
 const REPLAY = `
   round_attempts = CASE WHEN d.status = 'pending' THEN d.round_attempts ELSE 0 END,
   status = 'pending', next_attempt_at = now(), generation = d.generation + 1, delivered_at = NULL,
-  url = coalesce(nullif(i.callback_url, ''), nullif(q.callback_url, ''), d.url), updated_at = now()`;
+  url = CASE WHEN d.alert_id IS NOT NULL THEN coalesce(nullif(q.alert_url, ''), d.url)
+             ELSE coalesce(nullif((SELECT i.callback_url FROM items i WHERE i.id = d.item_id), ''),
+                           nullif(q.callback_url, ''), d.url) END,
+  updated_at = now()`;
 
 /** Not in flight: never leased, or its lease ran out. */
 const LEASE_FREE = `(d.lease_until IS NULL OR d.lease_until <= now())`;
@@ -99,6 +107,7 @@ function auditReplayed(n: number): string {
   return `INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
           SELECT $${n}, $${n + 1}, $${n + 2}, 'delivery.replayed', 'delivery', r.id::text, r.queue_id,
                  jsonb_build_object('itemId', r.item_id, 'webhookId', r.webhook_id)
+                   || CASE WHEN r.alert_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('alertId', r.alert_id) END
             FROM replayed r`;
 }
 
@@ -107,6 +116,7 @@ function toView(row: ViewRow): DeliveryView {
     id: row.id,
     webhookId: row.webhook_id,
     itemId: row.item_id,
+    ...(row.alert_id ? { alertId: row.alert_id } : {}),
     queue: row.queue,
     url: row.url,
     status: row.status,
@@ -144,9 +154,10 @@ export class DeliveryRepository {
   async take(id: string, generation: number, leaseMs: number): Promise<TakeResult> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<DeliveryRow & { secret: string; wait_ms: number; lease_live: boolean }>(
-        `SELECT d.*, k.webhook_secret AS secret, NOT ${LEASE_FREE} AS lease_live,
+        `SELECT d.*, CASE WHEN d.alert_id IS NULL THEN k.webhook_secret ELSE q.alert_secret END AS secret,
+                NOT ${LEASE_FREE} AS lease_live,
                 greatest(0, ceil(extract(epoch FROM d.next_attempt_at - now()) * 1000))::int AS wait_ms
-           FROM deliveries d JOIN api_keys k ON k.id = d.api_key_id
+           FROM deliveries d JOIN queues q ON q.id = d.queue_id LEFT JOIN api_keys k ON k.id = d.api_key_id
           WHERE d.id = $1 FOR UPDATE OF d`,
         [id],
       );
@@ -215,6 +226,7 @@ export class DeliveryRepository {
           queueId: delivery.queueId,
           data: {
             itemId: delivery.itemId,
+            ...(delivery.alertId ? { alertId: delivery.alertId } : {}),
             webhookId: delivery.webhookId,
             url: delivery.url,
             attempts: row.round_attempts,
@@ -256,9 +268,9 @@ export class DeliveryRepository {
     const [row] = await this.db.query<{ id: string }>(
       `WITH replayed AS (
          UPDATE deliveries d SET ${REPLAY}
-           FROM items i JOIN queues q ON q.id = i.queue_id
-          WHERE d.id = $1 AND i.id = d.item_id AND ${LEASE_FREE}
-          RETURNING d.id, d.item_id, d.queue_id, d.webhook_id
+           FROM queues q
+          WHERE d.id = $1 AND q.id = d.queue_id AND ${LEASE_FREE}
+          RETURNING d.id, d.item_id, d.alert_id, d.queue_id, d.webhook_id
        ), audited AS (${auditReplayed(2)})
        SELECT id FROM deliveries WHERE id = $1`,
       [id, actor.type, actor.id, actor.name],
@@ -271,9 +283,9 @@ export class DeliveryRepository {
     const rows = await this.db.query<{ id: string }>(
       `WITH replayed AS (
          UPDATE deliveries d SET ${REPLAY}
-           FROM items i JOIN queues q ON q.id = i.queue_id
-          WHERE d.status = $1 AND ($2::uuid IS NULL OR d.queue_id = $2) AND i.id = d.item_id AND ${LEASE_FREE}
-          RETURNING d.id, d.item_id, d.queue_id, d.webhook_id
+           FROM queues q
+          WHERE d.status = $1 AND ($2::uuid IS NULL OR d.queue_id = $2) AND q.id = d.queue_id AND ${LEASE_FREE}
+          RETURNING d.id, d.item_id, d.alert_id, d.queue_id, d.webhook_id
        ), audited AS (${auditReplayed(3)})
        SELECT id FROM replayed`,
       [status, queueId, actor.type, actor.id, actor.name],
@@ -287,6 +299,7 @@ function owned(row: DeliveryRow & { secret: string }, generation: number, leased
     id: row.id,
     webhookId: row.webhook_id,
     itemId: row.item_id,
+    alertId: row.alert_id,
     queueId: row.queue_id,
     url: row.url,
     body: row.body,
@@ -295,4 +308,20 @@ function owned(row: DeliveryRow & { secret: string }, generation: number, leased
     generation,
     leasedAt,
   };
+}
+
+/**
+ * Puts a drift alert's webhook in the outbox, in the caller's transaction (the one that opens the alert). The
+ * body is stored at once: every attempt and replay sends the same bytes, signed with the queue's alert secret.
+ */
+export async function insertAlertDelivery(
+  tx: Sql,
+  delivery: { alertId: string; queueId: string; url: string; body: string },
+): Promise<string> {
+  const id = randomUUID();
+  await tx.query(
+    `INSERT INTO deliveries (id, webhook_id, alert_id, queue_id, url, body) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [id, `msg_${id.replaceAll('-', '')}`, delivery.alertId, delivery.queueId, delivery.url, delivery.body],
+  );
+  return id;
 }

@@ -14,7 +14,10 @@ export interface DeliveryView {
   id: string;
   /** The `webhook-id` header of every attempt and replay. */
   webhookId: string;
-  itemId: string;
+  /** The decided item; null for a drift alert's webhook. */
+  itemId: string | null;
+  /** The drift alert a `model.drift_detected` webhook tells of. */
+  alertId?: string;
   queue: string;
   url: string;
   status: DeliveryStatus;

@@ -18,7 +18,9 @@ export type DomainEvent =
       ended: boolean;
     }
   | { type: 'user.changed'; userId: string }
-  | { type: 'apikey.revoked'; keyId: string };
+  | { type: 'apikey.revoked'; keyId: string }
+  /** A drift alert opened or was acknowledged; `alert` is its view as the monitoring API shows it. */
+  | { type: 'model.alert'; alert: { id: string; state: string } & Record<string, unknown> };
 
 export function eventsChannel(prefix: string): string {
   return `${prefix}:events`;

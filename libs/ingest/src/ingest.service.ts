@@ -22,7 +22,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { FINAL_STATUSES, type ItemStatus, type ItemView, type NewItem } from './item.js';
 import { AdmissionControl } from './admission-control.js';
-import { type ExistingItem, ItemRepository } from './item.repository.js';
+import { type ExistingItem, ItemRepository, type StoredItem } from './item.repository.js';
 import { uuidv7 } from './uuid-v7.js';
 
 export interface SubmitResult {
@@ -47,8 +47,18 @@ const IN_FLIGHT_TAKEOVER = '5 minutes';
 @Injectable()
 export class IngestService {
   /** Single submits and batches alike share inserts: fewer, larger statements keep Postgres busy on rows. */
-  private readonly writes = new Coalescer<Prepared, Map<string, Date>>(
-    async (items) => (await this.items.insertMany(items)).inserted,
+  private readonly writes = new Coalescer<Prepared, Map<string, StoredItem>>(
+    async (items) => {
+      const { inserted } = await this.items.insertMany(items);
+      for (const item of items) {
+        // Auto-approval suspended by an open drift alert: the item waits for people like any other.
+        if (inserted.get(item.id)?.status === 'pending' && item.status !== 'pending') {
+          item.status = 'pending';
+          item.slaDeadline = item.slaIfPending;
+        }
+      }
+      return inserted;
+    },
     2,
     1000,
   );
@@ -87,7 +97,7 @@ export class IngestService {
       if (!existing || existing.requestHash !== item.requestHash) throw error;
       return { created: false, item: stripInternal((await this.items.findView(existing.id))!) };
     }
-    const createdAt = (await this.writes.submit([item])).get(item.id);
+    const createdAt = (await this.writes.submit([item])).get(item.id)?.createdAt;
     if (createdAt) {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
       if (item.status === 'pending') {
@@ -184,7 +194,9 @@ export class IngestService {
       }
     }
     const inserted =
-      prepared.length > 0 ? await this.writes.submit(prepared.map((p) => p.item)) : new Map<string, Date>();
+      prepared.length > 0
+        ? await this.writes.submit(prepared.map((p) => p.item))
+        : new Map<string, StoredItem>();
     const conflicting = prepared.filter((p) => !inserted.has(p.item.id));
     const existing = await this.resolveConflicts(
       principal,
@@ -300,6 +312,7 @@ export class IngestService {
     const qaSample = confident && queue.qaSampleRate > 0 && Math.random() < queue.qaSampleRate;
     const autoApprove = confident && !qaSample;
     const now = Date.now();
+    const slaIfPending = queue.slaSeconds ? new Date(now + queue.slaSeconds * 1000).toISOString() : null;
     return {
       id: uuidv7(now),
       queueId: queue.id,
@@ -318,8 +331,8 @@ export class IngestService {
       metadata: dto.metadata ?? {},
       callbackUrl: dto.callbackUrl ?? null,
       status: autoApprove ? 'auto_approved' : 'pending',
-      slaDeadline:
-        queue.slaSeconds && !autoApprove ? new Date(now + queue.slaSeconds * 1000).toISOString() : null,
+      slaDeadline: autoApprove ? null : slaIfPending,
+      slaIfPending,
       qaSample,
       autoApproveAbove: queue.autoApproveAbove,
     };

@@ -2,9 +2,15 @@ import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import { type DecisionView, FINAL_STATUSES, type ItemView, type NewItem } from './item.js';
 
+export interface StoredItem {
+  createdAt: Date;
+  /** As stored: `pending` where auto-approval was suspended by a drift alert. */
+  status: ItemView['status'];
+}
+
 export interface InsertOutcome {
-  /** Items stored by this call, by id, with their creation time. */
-  inserted: Map<string, Date>;
+  /** Items stored by this call, by id. */
+  inserted: Map<string, StoredItem>;
 }
 
 export interface ExistingItem {
@@ -55,18 +61,29 @@ export interface ItemRow {
  * skipped and reported back by absence.
  */
 const INSERT_ITEMS = `
-WITH r AS (
+WITH given AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     ord int, id uuid, queue_id uuid, service text, api_key_id uuid, external_id text, idempotency_key text,
     request_hash text, model_name text, model_version text, input jsonb, output jsonb, confidence float8,
     reason text, priority int, metadata jsonb, callback_url text, status text, sla_deadline timestamptz,
     threshold float8, qa_sample boolean)
+), r AS (
+  -- While a drift alert of the model version is open on a queue that suspends auto-approval, outputs
+  -- confident enough for it go to people instead.
+  SELECT given.*, s.alert_id AS suspended_by,
+         CASE WHEN s.alert_id IS NULL THEN given.status ELSE 'pending' END AS final_status
+    FROM given LEFT JOIN LATERAL (
+      SELECT a.id AS alert_id FROM model_alerts a JOIN queues q ON q.id = a.queue_id
+       WHERE given.status = 'auto_approved' AND a.queue_id = given.queue_id AND a.model_name = given.model_name
+         AND a.model_version = given.model_version AND a.state = 'open' AND q.on_drift = 'suspend_auto_approve'
+       LIMIT 1) s ON true
 ), ins AS (
   INSERT INTO items (id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
                      model_version, input, output, confidence, reason, priority, metadata, callback_url, status,
                      sla_deadline)
   SELECT id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
-         model_version, input, output, confidence, reason, priority, metadata, callback_url, status, sla_deadline
+         model_version, input, output, confidence, reason, priority, metadata, callback_url, final_status,
+         CASE WHEN final_status = 'pending' THEN sla_deadline END
     FROM r
    -- A single submit's Idempotency-Key that already named a batch is not the same request: skip the row.
    WHERE r.idempotency_key IS NULL
@@ -86,13 +103,16 @@ WITH r AS (
      (1, 'item.received', jsonb_build_object(
         'externalId', r.external_id, 'reason', r.reason, 'confidence', r.confidence, 'priority', r.priority,
         'model', jsonb_build_object('name', r.model_name, 'version', r.model_version))
-        || CASE WHEN r.qa_sample THEN jsonb_build_object('qaSample', true) ELSE '{}'::jsonb END),
+        || CASE WHEN r.qa_sample THEN jsonb_build_object('qaSample', true) ELSE '{}'::jsonb END
+        || CASE WHEN r.suspended_by IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('autoApproveSuspended',
+             jsonb_build_object('reason', 'model_drift', 'alertId', r.suspended_by,
+                                'autoApproveAbove', r.threshold)) END),
      (2, 'item.auto_approved', jsonb_build_object('confidence', r.confidence, 'autoApproveAbove', r.threshold))
    ) AS e(ord, action, data)
    WHERE e.ord = 1 OR ins.status = 'auto_approved'
    ORDER BY r.ord, e.ord
 )
-SELECT id, created_at FROM ins`;
+SELECT id, status, created_at FROM ins`;
 
 const SELECT_ITEM = `
   SELECT i.*, q.slug AS queue_slug,
@@ -127,14 +147,16 @@ export class ItemRepository {
       metadata: item.metadata,
       callback_url: item.callbackUrl,
       status: item.status,
-      sla_deadline: item.slaDeadline,
+      // The deadline applies if the item ends up pending (auto-approval can be suspended by the insert).
+      sla_deadline: item.slaIfPending,
       threshold: item.autoApproveAbove,
       qa_sample: item.qaSample,
     }));
-    const rows = await this.db.query<{ id: string; created_at: Date }>(INSERT_ITEMS, [
-      JSON.stringify(payload),
-    ]);
-    return { inserted: new Map(rows.map((r) => [r.id, r.created_at])) };
+    const rows = await this.db.query<{ id: string; status: ItemView['status']; created_at: Date }>(
+      INSERT_ITEMS,
+      [JSON.stringify(payload)],
+    );
+    return { inserted: new Map(rows.map((r) => [r.id, { createdAt: r.created_at, status: r.status }])) };
   }
 
   /** Items of a service that hold one of these idempotency keys, or one of these external ids in the queue. */

@@ -79,6 +79,8 @@ export interface NewItem {
   callbackUrl: string | null;
   status: 'pending' | 'auto_approved';
   slaDeadline: string | null;
+  /** The SLA deadline the item has if it waits for people (always, unless auto-approved). */
+  slaIfPending: string | null;
   /** Confident enough to be auto-approved, but drawn (at the queue's qaSampleRate) for a human review. */
   qaSample: boolean;
 }

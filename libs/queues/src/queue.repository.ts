@@ -1,5 +1,6 @@
 import { appendAuditEvent, type Actor } from '@arbiter/audit';
-import { DomainError, type SlaPolicy } from '@arbiter/contracts';
+import { DomainError, type DriftPolicy, type SlaPolicy } from '@arbiter/contracts';
+import { generateWebhookSecret } from '@arbiter/auth';
 import { Database, isUniqueViolation, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import type { Queue, QueueSettings } from './queue.js';
@@ -21,6 +22,10 @@ interface QueueRow {
   allow_admin_review: boolean;
   max_pending: number | null;
   callback_url: string | null;
+  drift_delta: number;
+  on_drift: DriftPolicy;
+  target_override_rate: number;
+  alert_url: string | null;
   paused: boolean;
   version: number;
   created_at: Date;
@@ -46,6 +51,10 @@ const COLUMNS: Record<keyof QueueSettings, { column: string; json?: boolean }> =
   allowAdminReview: { column: 'allow_admin_review' },
   maxPending: { column: 'max_pending' },
   callbackUrl: { column: 'callback_url' },
+  driftDelta: { column: 'drift_delta' },
+  onDrift: { column: 'on_drift' },
+  targetOverrideRate: { column: 'target_override_rate' },
+  alertUrl: { column: 'alert_url' },
 };
 
 function toQueue(row: QueueRow): Queue {
@@ -66,6 +75,10 @@ function toQueue(row: QueueRow): Queue {
     allowAdminReview: row.allow_admin_review,
     maxPending: row.max_pending,
     callbackUrl: row.callback_url,
+    driftDelta: row.drift_delta,
+    onDrift: row.on_drift,
+    targetOverrideRate: row.target_override_rate,
+    alertUrl: row.alert_url,
     paused: row.paused,
     version: row.version,
     createdAt: row.created_at.toISOString(),
@@ -100,6 +113,7 @@ export class QueueRepository {
           [slug, settings.name],
         );
         await applySettings(tx, created!.id, { ...settings, name: undefined }, false);
+        const alertSecret = await ensureAlertSecret(tx, created!.id);
         const queue = await findByIdIn(tx, created!.id);
         await appendAuditEvent(tx, {
           actor,
@@ -109,7 +123,7 @@ export class QueueRepository {
           queueId: queue.id,
           data: { after: auditable(queue) },
         });
-        return queue;
+        return alertSecret ? { ...queue, alertSecret } : queue;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError('CONFLICT', `A queue with slug "${slug}" exists`);
@@ -127,6 +141,7 @@ export class QueueRepository {
     return this.db.transaction(async (tx) => {
       const before = await lockBySlug(tx, slug);
       await applySettings(tx, before.id, change);
+      const alertSecret = await ensureAlertSecret(tx, before.id);
       const after = await findByIdIn(tx, before.id);
       check(after);
       const changed = diff(auditable(before), auditable(after));
@@ -140,7 +155,7 @@ export class QueueRepository {
           data: changed,
         });
       }
-      return after;
+      return alertSecret ? { ...after, alertSecret } : after;
     });
   }
 
@@ -204,6 +219,16 @@ async function applySettings(tx: Sql, id: string, settings: QueueSettings, newVe
     `UPDATE queues SET ${sets.join(', ')}, version = version + ${newVersion ? 1 : 0}, updated_at = now() WHERE id = $1`,
     params,
   );
+}
+
+/** A queue given an alertUrl for the first time gets the secret its alert webhooks are signed with. */
+async function ensureAlertSecret(tx: Sql, id: string): Promise<string | null> {
+  const [row] = await tx.query<{ alert_secret: string }>(
+    `UPDATE queues SET alert_secret = $2 WHERE id = $1 AND alert_url IS NOT NULL AND alert_secret IS NULL
+     RETURNING alert_secret`,
+    [id, generateWebhookSecret()],
+  );
+  return row?.alert_secret ?? null;
 }
 
 function auditable(queue: Queue): Record<string, unknown> {

@@ -21,6 +21,7 @@ export class QueueService {
 
   async create(principal: Principal, slug: string, settings: QueueSettings): Promise<Queue> {
     await this.assertCallbackUrl(settings.callbackUrl);
+    await this.assertCallbackUrl(settings.alertUrl, 'alertUrl');
     const draft = { outputSchema: null, onSlaBreach: 'keep', fallbackOutput: null, ...settings } as Queue;
     this.assertCoherent(draft);
     return this.queues.create(slug, settings, actorOf(principal));
@@ -40,6 +41,7 @@ export class QueueService {
 
   async update(principal: Principal, slug: string, change: QueueSettings): Promise<Queue> {
     await this.assertCallbackUrl(change.callbackUrl);
+    await this.assertCallbackUrl(change.alertUrl, 'alertUrl');
     const queue = await this.queues.update(slug, change, actorOf(principal), (next) =>
       this.assertCoherent(next),
     );
@@ -98,10 +100,9 @@ export class QueueService {
     }
   }
 
-  private async assertCallbackUrl(url: string | null | undefined): Promise<void> {
+  private async assertCallbackUrl(url: string | null | undefined, path = 'callbackUrl'): Promise<void> {
     if (!url) return;
     const verdict = await checkCallbackUrl(url, this.config.WEBHOOK_ALLOW_HOSTS);
-    if (!verdict.ok)
-      throw DomainError.validation([{ path: 'callbackUrl', message: `callbackUrl ${verdict.reason}` }]);
+    if (!verdict.ok) throw DomainError.validation([{ path, message: `${path} ${verdict.reason}` }]);
   }
 }

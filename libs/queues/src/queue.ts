@@ -1,4 +1,4 @@
-import type { SlaPolicy } from '@arbiter/contracts';
+import type { DriftPolicy, SlaPolicy } from '@arbiter/contracts';
 
 /** A queue as the domain sees it. */
 export interface Queue {
@@ -20,6 +20,15 @@ export interface Queue {
   /** Backlog cap: beyond this many pending items submits are refused with 429. */
   maxPending: number | null;
   callbackUrl: string | null;
+  /** The rise in a model version's override rate its drift detector looks for. */
+  driftDelta: number;
+  onDrift: DriftPolicy;
+  /** The override rate the threshold suggestion keeps auto-approvals under. */
+  targetOverrideRate: number;
+  /** Receives signed `model.drift_detected` webhooks. */
+  alertUrl: string | null;
+  /** The `whsec_` secret alert webhooks are signed with: only in the answer that first set `alertUrl`. */
+  alertSecret?: string;
   paused: boolean;
   version: number;
   createdAt: string;
@@ -42,4 +51,8 @@ export interface QueueSettings {
   allowAdminReview?: boolean;
   maxPending?: number | null;
   callbackUrl?: string | null;
+  driftDelta?: number;
+  onDrift?: DriftPolicy;
+  targetOverrideRate?: number;
+  alertUrl?: string | null;
 }

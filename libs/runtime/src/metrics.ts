@@ -45,6 +45,24 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'arbiter_' });
   }
 
+  /** A counter whose value is read at scrape time (kept in Postgres, so it survives restarts). */
+  counter(
+    name: string,
+    help: string,
+    labelNames: string[],
+    collect: (counter: Counter) => Promise<void>,
+  ): Counter {
+    return new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        await collect(this);
+      },
+    });
+  }
+
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => Promise<void>): Gauge {
     return new Gauge({

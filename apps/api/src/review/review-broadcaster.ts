@@ -6,6 +6,7 @@ import { KeyedThrottle } from '@arbiter/runtime';
 import { ReviewService } from '@arbiter/review';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { canReadMonitoring, MONITORING_ROOM } from './review-socket.adapter.js';
 import { queueRoom, ReviewGateway, userRoom } from './review.gateway.js';
 
 /** Stats pushes per queue are coalesced to at most one per this many milliseconds (4 a second). */
@@ -84,6 +85,9 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
       case 'apikey.revoked':
         this.auth.forgetApiKey(event.keyId);
         return;
+      case 'model.alert':
+        this.local.to(MONITORING_ROOM).emit('monitoring:alert', { alert: event.alert });
+        return;
       default:
         assertUnreachable(event);
     }
@@ -110,6 +114,8 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
       for (const room of socket.rooms) {
         if (room.startsWith('queue:') && !canSeeQueue(user, room.slice('queue:'.length))) socket.leave(room);
       }
+      if (canReadMonitoring(user)) socket.join(MONITORING_ROOM);
+      else socket.leave(MONITORING_ROOM);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { AuthService } from '@arbiter/auth';
+import { AuthService, hasRole, type UserPrincipal } from '@arbiter/auth';
 import type { AppConfig } from '@arbiter/config';
 import { createRedis } from '@arbiter/redis';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -8,6 +8,9 @@ import type { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 
 export const REVIEW_NAMESPACE = '/review';
+export const MONITORING_ROOM = 'monitoring';
+
+export const canReadMonitoring = (user: UserPrincipal) => hasRole(user, 'admin', 'auditor');
 
 /** How many body limits a socket message may be before the connection is dropped unread. */
 const SOCKET_MESSAGE_BOUND = 4;
@@ -71,6 +74,8 @@ export class ReviewSocketAdapter extends IoAdapter {
           if (!user) return refuse();
           socket.data = { userId: user.id, token } satisfies ReviewSocketData;
           void socket.join(`user:${user.id}`);
+          // Admins and auditors hear of drift alerts as they open and are acknowledged.
+          if (canReadMonitoring(user)) void socket.join(MONITORING_ROOM);
           next();
         },
         () =>

@@ -324,7 +324,9 @@ export interface Delivery {
   id: string;
   /** The `webhook-id` header of every attempt and replay. */
   webhookId: string;
-  itemId: string;
+  /** Null for a drift alert's webhook (`alertId`). */
+  itemId: string | null;
+  alertId?: string;
   queue: string;
   url: string;
   status: DeliveryStatus;

@@ -435,7 +435,7 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
                           className={open ? 'row-open' : undefined}
                           data-testid="delivery-row"
                           data-id={delivery.id}
-                          data-item-id={delivery.itemId}
+                          data-item-id={delivery.itemId ?? undefined}
                           data-webhook-id={delivery.webhookId}
                           data-queue={delivery.queue}
                           data-status={delivery.status}
@@ -458,9 +458,15 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
                             </button>
                           </td>
                           <th scope="row">
-                            <ItemLink itemId={delivery.itemId} testId="delivery-item-link">
-                              {delivery.itemId}
-                            </ItemLink>
+                            {delivery.itemId ? (
+                              <ItemLink itemId={delivery.itemId} testId="delivery-item-link">
+                                {delivery.itemId}
+                              </ItemLink>
+                            ) : (
+                              <span className="mono small" title={`Drift alert ${delivery.alertId ?? ''}`}>
+                                drift alert {delivery.alertId?.slice(0, 8)}
+                              </span>
+                            )}
                           </th>
                           <td className="mono small">
                             <span className="clip" title={delivery.queue}>

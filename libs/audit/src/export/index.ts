@@ -4,3 +4,5 @@ export * from './decision-export-query.dto.js';
 export * from './decision-export.sql.js';
 export * from './event-export-query.dto.js';
 export * from './export-filters.js';
+export * from './export-validators.js';
+export * from './iso-time.js';
