@@ -109,7 +109,9 @@ export async function detectorBenchmark(): Promise<string> {
     rows.push(measure(() => new Cusum(), before, after, seed, BASELINE_DECISIONS));
     rows.push(measure(() => new Cusum(before), before, after, seed, 0));
     rows.push(measure(() => new Ddm(), before, after, seed, 30));
-    rows.push(measure(() => new PageHinkley(0.005, 50), before, after, seed, 30));
+    // λ 15 gives about the false-alarm rate of the CUSUM as run, λ 20 that of the CUSUM with p0 known.
+    rows.push(measure(() => new PageHinkley(0.005, 15), before, after, seed, 30));
+    rows.push(measure(() => new PageHinkley(0.005, 20), before, after, seed, 30));
   }
   const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const lines = [

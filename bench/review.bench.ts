@@ -13,17 +13,31 @@
  * in the environment (e.g. DB_POOL_SIZE, which also sets the Postgres baseline's connections) reaches the
  * API process.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
-import type { ApiClient } from '../test/support/api-client.js';
 import { ReviewClient } from '../test/support/review-client.js';
-import { type Bench, BrokenRun, envNumber, expectStatus, runBench } from './support/bench-run.js';
+import { type Bench, BrokenRun, envNumber, runBench } from './support/bench-run.js';
 import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
 import { runPgReviewLoop } from './support/pg-review-loop.js';
-import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
-import { percentile, round } from './support/stats.js';
+import { singleBodyParts } from './support/item-body.js';
+import {
+  type DecisionRun,
+  Errors,
+  fmt,
+  formatTable,
+  ms,
+  pendingCount,
+  preFill,
+  runDecisions,
+  setUpTenant,
+  sleep,
+  summarise,
+  type TableRow,
+  type Tenant,
+  vacuumAnalyse,
+} from './support/review-load.js';
+import { round } from './support/stats.js';
 
 const DURATION_S = envNumber('BENCH_DURATION_S', 15);
 const REVIEWERS = Math.round(envNumber('BENCH_REVIEWERS', 50));
@@ -35,67 +49,6 @@ const PROBE_GAP_MS = envNumber('BENCH_PROBE_GAP_MS', 400);
 const BATCH = 500;
 
 const log = (message: string) => console.log(message);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Summary {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-function summarise(samples: number[]): Summary {
-  const sorted = Float64Array.from(samples).sort();
-  const sum = samples.reduce((a, b) => a + b, 0);
-  return {
-    count: samples.length,
-    p50: round(percentile(sorted, 50), 2),
-    p90: round(percentile(sorted, 90), 2),
-    p99: round(percentile(sorted, 99), 2),
-    max: round(sorted.length ? sorted[sorted.length - 1]! : NaN, 2),
-    mean: round(samples.length ? sum / samples.length : NaN, 2),
-  };
-}
-
-/** Error codes of failed acknowledgements (and timeouts), counted. */
-class Errors {
-  readonly codes: Record<string, number> = {};
-  total = 0;
-  add(code: string): void {
-    this.total++;
-    this.codes[code] = (this.codes[code] ?? 0) + 1;
-  }
-}
-
-interface TimedAck<T> {
-  ms: number;
-  answer?: T;
-  error?: string;
-}
-
-/** One acknowledged call, timed; `{error}` answers and timeouts come back as `error`. */
-async function timedCall<T extends { error?: { code?: string } }>(
-  client: ReviewClient,
-  event: string,
-  payload: unknown,
-): Promise<TimedAck<T>> {
-  const t0 = performance.now();
-  try {
-    const answer = await client.call<T>(event, payload);
-    const ms = performance.now() - t0;
-    if (answer && typeof answer === 'object' && 'error' in answer && answer.error)
-      return { ms, error: answer.error.code ?? 'UNKNOWN' };
-    return { ms, answer };
-  } catch (error) {
-    return {
-      ms: performance.now() - t0,
-      error: /timed out|timeout/i.test(String(error)) ? 'TIMEOUT' : 'FAILED',
-    };
-  }
-}
-
 /** Every client socket the run opens, closed before the API is stopped. */
 const sockets: { close(): void }[] = [];
 
@@ -124,27 +77,7 @@ async function main(bench: Bench): Promise<void> {
 
   // Pre-fill the queue.
   const fillStarted = performance.now();
-  const buildBatch = batchBodyBuilder(BATCH);
-  const batches = Math.ceil(ITEMS / BATCH);
-  let accepted = 0;
-  let nextBatch = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (nextBatch < batches) {
-        const n = nextBatch++;
-        const res = await fetch(`${apiUrl}/api/v1/queues/${setup.slug}/items/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': setup.key },
-          body: buildBatch(`f-${suffix}-${n}`),
-        });
-        const text = await res.text();
-        if (res.status !== 200)
-          throw new BrokenRun(`pre-fill batch: HTTP ${res.status} ${text.slice(0, 300)}`);
-        const { results } = JSON.parse(text) as { results: { id?: string }[] };
-        accepted += results.filter((r) => r.id).length;
-      }
-    }),
-  );
+  const accepted = await preFill(apiUrl, setup, suffix, ITEMS, BATCH);
   // The pre-fill's rows would otherwise be vacuumed and analysed by autovacuum during the first timed run.
   await vacuumAnalyse(databaseUrl);
   const pendingBefore = await pendingCount(databaseUrl, setup.queueId);
@@ -165,7 +98,12 @@ async function main(bench: Bench): Promise<void> {
     log(
       `\n[scenario] ${REVIEWERS} reviewer sockets, claim:next → claim:decide approve, ${title}, ${DURATION_S}s...`,
     );
-    const load = () => runDecisions(reviewers, setup.slug, () => bench.interrupted, ratePerSec);
+    const load = () =>
+      runDecisions(reviewers, setup.slug, {
+        durationS: DURATION_S,
+        ratePerSec,
+        stopped: () => bench.interrupted,
+      });
     let run: DecisionRun;
     let profile: ProfileSummary | undefined;
     if (bench.cpuProfiling && ratePerSec === null) {
@@ -391,144 +329,6 @@ async function main(bench: Bench): Promise<void> {
   if (!verification.ok) throw new BrokenRun(`verification failed: ${verification.problems.join('; ')}`);
 }
 
-interface Tenant {
-  slug: string;
-  queueId: string;
-  key: string;
-  reviewerTokens: string[];
-  reviewers: { id: string; email: string }[];
-}
-
-async function setUpTenant(
-  client: ApiClient,
-  token: string,
-  suffix: string,
-  reviewers: number,
-): Promise<Tenant> {
-  const slug = `bench-review-${suffix}`;
-  const queue = expectStatus(
-    await client.post(
-      '/api/v1/queues',
-      { slug, name: 'Review benchmark', outputSchema: OUTPUT_SCHEMA, leaseSeconds: 300 },
-      { token },
-    ),
-    201,
-    'create queue',
-  );
-  const key = expectStatus(
-    await client.post('/api/v1/api-keys', { service: `bench-svc-${suffix}`, queues: [slug] }, { token }),
-    201,
-    'create service key',
-  );
-  const password = randomBytes(12).toString('hex');
-  const reviewerTokens = new Array<string>(reviewers);
-  const reviewerUsers = new Array<{ id: string; email: string }>(reviewers);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 5 }, async () => {
-      while (next < reviewers) {
-        const i = next++;
-        const email = `bench-reviewer-${i}@bench.local`;
-        const user = expectStatus(
-          await client.post(
-            '/api/v1/users',
-            { email, password, roles: ['reviewer'], queues: [slug] },
-            { token },
-          ),
-          201,
-          `create reviewer ${i}`,
-        );
-        reviewerUsers[i] = { id: user.id as string, email };
-        reviewerTokens[i] = expectStatus(
-          await client.post('/api/v1/auth/login', { email, password }),
-          200,
-          `login ${i}`,
-        ).accessToken as string;
-      }
-    }),
-  );
-  return {
-    slug,
-    queueId: queue.id as string,
-    key: key.key as string,
-    reviewerTokens,
-    reviewers: reviewerUsers,
-  };
-}
-
-interface DecisionRun {
-  decided: number;
-  empty: number;
-  durationS: number;
-  nextMs: number[];
-  decideMs: number[];
-  errors: Errors;
-}
-
-/**
- * Every socket loops claim:next → claim:decide until the deadline; a claim in hand is always decided. With a
- * rate, each reviewer starts a claim every reviewers/rate seconds (staggered), as people working steadily
- * would; one that falls behind starts its next claim at once. Without, they go as fast as they can.
- */
-async function runDecisions(
-  reviewers: ReviewClient[],
-  slug: string,
-  stopped: () => boolean,
-  ratePerSec: number | null,
-): Promise<DecisionRun> {
-  const run: DecisionRun = {
-    decided: 0,
-    empty: 0,
-    durationS: 0,
-    nextMs: [],
-    decideMs: [],
-    errors: new Errors(),
-  };
-  const started = performance.now();
-  const deadline = started + DURATION_S * 1000;
-  const intervalMs = ratePerSec === null ? 0 : (reviewers.length / ratePerSec) * 1000;
-  const loop = async (client: ReviewClient, index: number) => {
-    let nextStart = started + (intervalMs * index) / reviewers.length;
-    while (performance.now() < deadline && !stopped()) {
-      if (intervalMs > 0) {
-        const wait = nextStart - performance.now();
-        if (wait > 0) await sleep(wait);
-        nextStart = Math.max(nextStart + intervalMs, performance.now());
-      }
-      const claim = await timedCall<{
-        item: { id: string } | null;
-        claim?: { token: string };
-        error?: { code?: string };
-      }>(client, 'claim:next', { queue: slug });
-      run.nextMs.push(claim.ms);
-      if (claim.error) {
-        run.errors.add(`claim:next ${claim.error}`);
-        await sleep(50);
-        continue;
-      }
-      if (!claim.answer?.item || !claim.answer.claim) {
-        run.empty++;
-        await sleep(20);
-        continue;
-      }
-      const decide = await timedCall<{ decision?: unknown; error?: { code?: string } }>(
-        client,
-        'claim:decide',
-        {
-          token: claim.answer.claim.token,
-          verdict: 'approve',
-        },
-      );
-      run.decideMs.push(decide.ms);
-      if (decide.error) run.errors.add(`claim:decide ${decide.error}`);
-      else run.decided++;
-    }
-  };
-  await Promise.all(reviewers.map((client, index) => loop(client, index)));
-  run.durationS = (performance.now() - started) / 1000;
-  return run;
-}
-
 interface FanoutRun {
   samples: number[];
   missing: number;
@@ -642,30 +442,6 @@ async function runBaseline(url: string, stopped: () => boolean): Promise<Baselin
   return run;
 }
 
-async function vacuumAnalyse(databaseUrl: string): Promise<void> {
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    await db.query('VACUUM (ANALYZE) items, audit_events');
-  } finally {
-    await db.end();
-  }
-}
-
-async function pendingCount(databaseUrl: string, queueId: string): Promise<number> {
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM items WHERE queue_id = $1 AND status = 'pending'`,
-      [queueId],
-    );
-    return rows[0]!.n;
-  } finally {
-    await db.end();
-  }
-}
-
 interface Verification {
   ok: boolean;
   problems: string[];
@@ -714,26 +490,6 @@ async function verify(databaseUrl: string, queueId: string, acked: number): Prom
   } finally {
     await db.end();
   }
-}
-
-interface TableRow {
-  metric: string;
-  value: string;
-  p50: string;
-  p99: string;
-}
-
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-const ms = (n: number) => `${fmt(n, 1)} ms`;
-
-function formatTable(rows: TableRow[]): string {
-  const header = ['metric', 'value', 'p50', 'p99'];
-  const body = rows.map((r) => [r.metric, r.value, r.p50, r.p99]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
 process.exitCode = await runBench(

@@ -45,6 +45,7 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distRoot = join(BENCH_DIR, '..');
 const API_MAIN = join(distRoot, 'apps/api/src/main.js');
+const WORKER_MAIN = join(distRoot, 'apps/worker/src/main.js');
 const MIGRATE = join(distRoot, 'scripts/migrate.js');
 const PROFILED_API = join(BENCH_DIR, 'support/profiled-api.js');
 
@@ -168,6 +169,35 @@ export class Bench {
       'login as bootstrap admin',
     );
     return { ...server, client, adminToken: login.accessToken as string };
+  }
+
+  /**
+   * The worker as its own process on this run's database and Redis prefix, once it says it runs; `env` adds
+   * settings (e.g. MONITORING_FOLD_INTERVAL_MS). The clean-up stops it, or stop it yourself to start another.
+   */
+  async startWorker(env: NodeJS.ProcessEnv = {}): Promise<Child> {
+    const child = new Child({
+      name: 'worker',
+      script: WORKER_MAIN,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: this.databaseUrl,
+        REDIS_URL,
+        REDIS_PREFIX: this.redisPrefix,
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+    });
+    this.children.push(child);
+    const deadline = Date.now() + 30_000;
+    while (!child.output().includes('Arbiter worker running')) {
+      if (!child.alive) throw new BrokenRun(`${child.describeExit()} during start-up:\n${child.output()}`);
+      if (Date.now() > deadline) throw new BrokenRun(`worker not running after 30 s:\n${child.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return child;
   }
 
   /** Where a CPU profile taken during this run goes, next to its results. */
