@@ -98,6 +98,11 @@ export class CorrectnessMonitoring1765100000000 implements MigrationInterface {
     );
     await q.query(`CREATE INDEX model_alerts_opened ON model_alerts (opened_at DESC)`);
 
+    // The fold walks audit events by (txid, seq) from its watermark; the sealer's txid ranges use the same
+    // index, so it replaces the txid one rather than adding to what every audit insert maintains.
+    await q.query(`CREATE INDEX audit_events_txid_seq ON audit_events (txid, seq)`);
+    await q.query(`DROP INDEX audit_events_txid`);
+
     await q.query(`ALTER TABLE deliveries ALTER COLUMN item_id DROP NOT NULL`);
     await q.query(`ALTER TABLE deliveries ALTER COLUMN api_key_id DROP NOT NULL`);
     await q.query(`ALTER TABLE deliveries ADD COLUMN alert_id uuid REFERENCES model_alerts (id)`);

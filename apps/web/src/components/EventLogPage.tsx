@@ -21,6 +21,7 @@ export const ADMIN_ACTIONS = [
   'apikey.created',
   'apikey.revoked',
   'auth.login_failed',
+  'model.alert_acknowledged',
 ] as const;
 
 const ALL_ACTIONS = [
@@ -36,6 +37,7 @@ const ALL_ACTIONS = [
   'item.requeued',
   'delivery.succeeded',
   'delivery.dead',
+  'model.drift_detected',
   ...ADMIN_ACTIONS,
 ] as const;
 

@@ -81,6 +81,8 @@ const ACTION_LABELS: Record<string, string> = {
   'apikey.created': 'API key created',
   'apikey.revoked': 'API key revoked',
   'auth.login_failed': 'Login failed',
+  'model.drift_detected': 'Drift detected',
+  'model.alert_acknowledged': 'Drift alert acknowledged',
 };
 
 export function actionLabel(action: string): string {
