@@ -1,4 +1,5 @@
 import type {
+  AuditEvent,
   Claim,
   ClaimExpiredEvent,
   ClaimSlaBreachedEvent,
@@ -16,6 +17,8 @@ export interface ReviewTransport {
   decide(request: DecideRequest): Promise<Result<DecideResult>>;
   release(token: string): Promise<Result<{ ok: true }>>;
   escalate(token: string, comment: string): Promise<Result<{ ok: true }>>;
+  /** The item's audit history as this reviewer may see it (GET /api/v1/items/:id). */
+  itemHistory(itemId: string): Promise<Result<AuditEvent[]>>;
   /** Returns the unsubscribe function. */
   onClaimExpired(listener: (event: ClaimExpiredEvent) => void): () => void;
   onSlaBreached(listener: (event: ClaimSlaBreachedEvent) => void): () => void;

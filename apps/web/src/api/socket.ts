@@ -1,11 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
+import { ApiError, request } from './http';
 import type { ReviewTransport, StatsSource } from './review-transport';
 import {
   isAckFailure,
+  type AuditEvent,
   type ClaimExpiredEvent,
   type ClaimSlaBreachedEvent,
   type ClientToServerEvents,
   type DecideRequest,
+  type ItemDetail,
   type QueueStats,
   type Result,
   type ReviewCalls,
@@ -25,7 +28,11 @@ type Emitter = { emitWithAck(event: string, payload: unknown): Promise<unknown> 
 
 /** Typed request/acknowledgement calls over the `/review` namespace. */
 export class ReviewClient implements ReviewTransport, StatsSource {
-  constructor(private readonly socket: ReviewSocket) {}
+  constructor(
+    private readonly socket: ReviewSocket,
+    /** For the few reads that are HTTP only. */
+    private readonly accessToken: string,
+  ) {}
 
   subscribe(queue: string) {
     return this.call('queue:subscribe', { queue });
@@ -49,6 +56,18 @@ export class ReviewClient implements ReviewTransport, StatsSource {
 
   escalate(token: string, comment: string) {
     return this.call('claim:escalate', { token, comment });
+  }
+
+  async itemHistory(itemId: string): Promise<Result<AuditEvent[]>> {
+    try {
+      const item = await request<ItemDetail>('GET', `/api/v1/items/${encodeURIComponent(itemId)}`, {
+        token: this.accessToken,
+      });
+      return { ok: true, value: item.history ?? [] };
+    } catch (error) {
+      if (error instanceof ApiError) return fail(error.code, error.message);
+      throw error;
+    }
   }
 
   onStats(listener: (stats: QueueStats) => void): () => void {

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useDeferredValue, useId, useMemo } from 'react';
 import type { OutputDraft } from '../hooks/useOutputDraft';
 import { foldUnchanged, lineDiff, type PatchOp } from '../lib/json-diff';
 import { prettyJson } from '../lib/json';
@@ -30,14 +30,17 @@ interface DiffViewProps {
   draft: Pick<OutputDraft, 'parse' | 'patch' | 'original'>;
   title?: string;
   sameText?: string;
+  testId?: string;
 }
 
 export function DiffView({
   draft,
   title = 'Changes from the AI output',
   sameText = 'No changes: the output is the AI’s.',
+  testId = 'diff-view',
 }: DiffViewProps) {
   const { parse, patch, original } = draft;
+  const titleId = useId();
   const before = useMemo(() => prettyJson(original), [original]);
   const after = parse.ok ? prettyJson(parse.value) : null;
   // The line diff can be slow on big outputs: let typing win.
@@ -48,8 +51,8 @@ export function DiffView({
   );
 
   return (
-    <section className="card diff" data-testid="diff-view" aria-labelledby="diff-title">
-      <h2 className="card-title" id="diff-title">
+    <section className="card diff" data-testid={testId} aria-labelledby={titleId}>
+      <h2 className="card-title" id={titleId}>
         {title}
       </h2>
       {!parse.ok ? (

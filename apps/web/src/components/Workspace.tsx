@@ -1,15 +1,18 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReviewTransport } from '../api/review-transport';
 import type { Queue } from '../api/types';
+import { useEarlierReviews } from '../hooks/useEarlierReviews';
 import { useItemScoped } from '../hooks/useItemScoped';
 import { useOutputDraft, type OutputDraft } from '../hooks/useOutputDraft';
 import type { LiveStats } from '../hooks/useQueueStats';
 import { useReviewSession } from '../hooks/useReviewSession';
 import { useShortcuts } from '../hooks/useShortcuts';
+import { prettyJson } from '../lib/json';
 import { compileOutputSchema } from '../lib/schema';
 import { ActionBar } from './ActionBar';
 import { ClaimLost } from './ClaimLost';
 import { DiffView } from './DiffView';
+import { EarlierReviews } from './EarlierReviews';
 import { Instructions } from './Instructions';
 import { ItemFacts } from './ItemFacts';
 import { JsonBlock } from './JsonBlock';
@@ -49,6 +52,9 @@ export function Workspace({ queue, stats, transport, connected, epoch, onBack }:
   const { item } = state;
   const checker = useMemo(() => compileOutputSchema(queue.outputSchema), [queue.outputSchema]);
   const draft = useOutputDraft(item, checker);
+  const earlier = useEarlierReviews(transport, item);
+  // The reviews that disagreed get a column of their own, between the item and the adjudicator's edit.
+  const adjudicating = item !== null && earlier.status === 'ready';
   const [comment, setComment] = useItemScoped(item?.id ?? null, '');
   const [commentError, setCommentError] = useItemScoped<string | null>(item?.id ?? null, null);
   const [legendOpen, setLegendOpen] = useState(true);
@@ -91,6 +97,7 @@ export function Workspace({ queue, stats, transport, connected, epoch, onBack }:
       data-testid="workspace"
       data-queue={queue.slug}
       data-state={state.phase}
+      data-earlier-reviews={item ? earlier.status : undefined}
       aria-busy={state.pending !== null}
     >
       <WorkspaceHeader
@@ -110,7 +117,7 @@ export function Workspace({ queue, stats, transport, connected, epoch, onBack }:
               onClaimNext={session.claimNext}
             />
           )}
-          <div className="panes">
+          <div className={adjudicating ? 'panes panes-adjudication' : 'panes'}>
             <div className="pane">
               <h2 className="item-heading" ref={headingRef} tabIndex={-1} data-testid="item-heading">
                 Item <span className="mono">{item.externalId}</span>
@@ -118,6 +125,7 @@ export function Workspace({ queue, stats, transport, connected, epoch, onBack }:
                   {item.id}
                 </span>
               </h2>
+              {earlier.status === 'failed' && <EarlierReviews state={earlier} aiOutput={item.output} />}
               <Instructions markdown={queue.instructions} />
               <ItemFacts item={item} />
               <JsonBlock title="Input" value={item.input} testId="item-input" />
@@ -128,6 +136,15 @@ export function Workspace({ queue, stats, transport, connected, epoch, onBack }:
                 emptyText="The model gave no output."
               />
             </div>
+            {adjudicating && (
+              <div className="pane" data-testid="earlier-reviews-pane">
+                <EarlierReviews
+                  state={earlier}
+                  aiOutput={item.output ?? null}
+                  onUseOutput={live ? (output) => draft.setText(prettyJson(output)) : undefined}
+                />
+              </div>
+            )}
             <div className="pane">
               <OutputEditor draft={draft} checker={checker} readOnly={false} />
               <DiffView draft={draft} />

@@ -4,11 +4,13 @@ import { QueuesPage } from '../components/QueuesPage';
 import { Workspace } from '../components/Workspace';
 import type { LiveStats } from '../hooks/useQueueStats';
 import { DemoTransport } from './DemoTransport';
-import { demoItems, demoQueue, demoUser } from './fixtures';
+import { demoHistories, demoItems, demoQueue, demoUser } from './fixtures';
 
 /** The reviewer UI on fixture data, without a server. */
 export function DemoApp({ view }: { view: 'workspace' | 'queues' }) {
-  const [transport] = useState(() => new DemoTransport(demoQueue.slug, demoItems, demoQueue.leaseSeconds));
+  const [transport] = useState(
+    () => new DemoTransport(demoQueue.slug, demoItems, demoQueue.leaseSeconds, demoHistories),
+  );
   const [stats, setStats] = useState<LiveStats>(() => ({ ...transport.stats(), receivedAt: Date.now() }));
   useEffect(() => transport.onStats((next) => setStats({ ...next, receivedAt: Date.now() })), [transport]);
   const go = (demo: string) => window.location.assign(`/?demo=${demo}`);

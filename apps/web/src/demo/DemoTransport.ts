@@ -1,5 +1,6 @@
 import type { ReviewTransport } from '../api/review-transport';
 import type {
+  AuditEvent,
   Claim,
   ClaimExpiredEvent,
   ClaimSlaBreachedEvent,
@@ -23,6 +24,7 @@ export class DemoTransport implements ReviewTransport {
     private readonly queue: string,
     items: ReviewItem[],
     private readonly leaseSeconds: number,
+    private readonly histories: Record<string, AuditEvent[]> = {},
   ) {
     this.waiting = [...items];
   }
@@ -85,6 +87,10 @@ export class DemoTransport implements ReviewTransport {
   escalate(token: string, _comment: string) {
     this.finish(token);
     return later({ ok: true as const });
+  }
+
+  itemHistory(itemId: string) {
+    return later(this.histories[itemId] ?? []);
   }
 
   onClaimExpired(_listener: (event: ClaimExpiredEvent) => void): () => void {

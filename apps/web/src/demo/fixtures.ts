@@ -1,4 +1,4 @@
-import type { Queue, ReviewItem, User } from '../api/types';
+import type { AuditEvent, Queue, ReviewItem, User } from '../api/types';
 
 export const demoUser: User = { id: 'demo-user', email: 'reviewer@demo.local', roles: ['reviewer'] };
 
@@ -31,6 +31,31 @@ export const demoQueue: Queue = {
 };
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+const ADJUDICATED = '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6c';
+
+/** Two reviews disagreed on it: the workspace shows both beside it (see demoHistories). */
+const adjudicatedItem: ReviewItem = {
+  id: ADJUDICATED,
+  queue: demoQueue.slug,
+  status: 'claimed',
+  externalId: 'ticket-48220',
+  model: { name: 'triage-classifier', version: '2025-06-01' },
+  input: {
+    subject: 'Export to CSV times out',
+    body: 'Exporting last year of invoices fails after a minute. Smaller ranges work.',
+  },
+  output: {
+    category: 'billing',
+    priority: 'normal',
+    summary: 'Customer cannot export a year of invoices to CSV.',
+    tags: ['export'],
+  },
+  confidence: 0.64,
+  reason: 'low_confidence',
+  priority: 5,
+  createdAt: minutesAgo(31),
+};
 
 export const demoItems: ReviewItem[] = [
   {
@@ -67,4 +92,61 @@ export const demoItems: ReviewItem[] = [
     priority: 0,
     createdAt: minutesAgo(7),
   },
+  adjudicatedItem,
 ];
+
+const event = (
+  seq: number,
+  action: string,
+  actor: AuditEvent['actor'],
+  data: Record<string, unknown>,
+  at: string,
+): AuditEvent => ({
+  seq,
+  id: `demo-event-${seq}`,
+  at,
+  actor,
+  action,
+  subject: { type: 'item', id: ADJUDICATED },
+  data,
+});
+
+const system = { type: 'system', id: null, name: 'arbiter' } as const;
+const ana = { type: 'user', id: 'demo-ana', name: 'ana@demo.local' } as const;
+const ben = { type: 'user', id: 'demo-ben', name: 'ben@demo.local' } as const;
+
+/** The demo's item in adjudication: two reviews that disagree, as GET /api/v1/items/:id tells them. */
+export const demoHistories: Record<string, AuditEvent[]> = {
+  [ADJUDICATED]: [
+    event(1, 'item.received', { type: 'service', id: 'triage', name: 'triage' }, {}, minutesAgo(31)),
+    event(
+      4,
+      'item.decided',
+      ana,
+      { decisionId: 'demo-decision-1', verdict: 'approve', patch: [], comment: null },
+      minutesAgo(20),
+    ),
+    event(
+      7,
+      'item.decided',
+      ben,
+      {
+        decisionId: 'demo-decision-2',
+        verdict: 'correct',
+        patch: [
+          { op: 'replace', path: '/category', value: 'bug' },
+          { op: 'add', path: '/tags/1', value: 'timeout' },
+        ],
+        comment: 'A timeout on large exports is a bug, not a billing question.',
+      },
+      minutesAgo(9),
+    ),
+    event(
+      8,
+      'item.escalated',
+      system,
+      { reason: 'reviewers_disagree', decisionIds: ['demo-decision-1', 'demo-decision-2'] },
+      minutesAgo(9),
+    ),
+  ],
+};

@@ -32,7 +32,7 @@ export function useReviewConnection(
   useEffect(() => {
     const socket = connectReviewSocket(token);
     let retry: number | undefined;
-    setState({ client: new ReviewClient(socket), status: 'connecting', epoch: 0, error: null });
+    setState({ client: new ReviewClient(socket, token), status: 'connecting', epoch: 0, error: null });
 
     socket.on('connect', () => {
       setState((s) => ({ ...s, status: 'connected', epoch: s.epoch + 1, error: null }));
