@@ -125,8 +125,13 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
   it('an auditor lands on the decision history, newest first, with the chain status', async () => {
     await signIn(page, api!.url, auditor.email, auditor.password, '/audit');
     assert.equal(await byTestId(page, 'login-form').count(), 0);
-    // One area only: no links to the review or admin pages.
-    assert.equal(await page.locator('[data-testid^="nav-"]').count(), 0);
+    // Audit and monitoring only: no links to the review or admin pages.
+    assert.deepEqual(
+      await page
+        .locator('[data-testid^="nav-"]')
+        .evaluateAll((links) => links.map((a) => a.getAttribute('data-testid'))),
+      ['nav-audit', 'nav-monitoring'],
+    );
 
     const chain = page.locator('[data-testid="chain-status"][data-valid="true"]');
     await chain.waitFor({ state: 'visible', timeout: WAIT });

@@ -8,8 +8,11 @@ import { ApiSessionContext, type ApiSession } from './hooks/useApiSession';
 import { useLocation, type Navigate } from './hooks/useLocation';
 import { AREAS, areaOf, canEnter, homePath } from './lib/areas';
 
-// Reviewers never load the audit and admin pages.
+// Reviewers never load the audit, monitoring (with its charting library) and admin pages.
 const AuditApp = lazy(() => import('./components/AuditApp').then((m) => ({ default: m.AuditApp })));
+const MonitoringApp = lazy(() =>
+  import('./components/MonitoringApp').then((m) => ({ default: m.MonitoringApp })),
+);
 const AdminApp = lazy(() => import('./components/AdminApp').then((m) => ({ default: m.AdminApp })));
 
 function Area({ session, children }: { session: ApiSession; children: ReactNode }) {
@@ -88,6 +91,12 @@ export function App() {
       return (
         <Area key={area} session={apiSession}>
           <AuditApp key={session.accessToken} location={location} nav={nav} onLogout={onLogout} />
+        </Area>
+      );
+    case 'monitoring':
+      return (
+        <Area key={area} session={apiSession}>
+          <MonitoringApp key={session.accessToken} location={location} nav={nav} onLogout={onLogout} />
         </Area>
       );
     case 'admin':

@@ -4,7 +4,17 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Client-side routes of the single-page UI; each answers index.html and the UI takes it from there. */
-const UI_ROUTES = ['/', '/login', '/queues/*', '/audit', '/audit/*', '/admin', '/admin/*'];
+const UI_ROUTES = [
+  '/',
+  '/login',
+  '/queues/*',
+  '/audit',
+  '/audit/*',
+  '/monitoring',
+  '/monitoring/*',
+  '/admin',
+  '/admin/*',
+];
 
 /** The built web UI (apps/web/dist), four levels above this compiled file. */
 export function webUiRoot(): string | null {

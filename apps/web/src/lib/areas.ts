@@ -1,11 +1,15 @@
 import type { Role, User } from '../api/types';
 
-/** The parts of the UI, each for some roles: reviewing at `/`, auditing at `/audit`, administration at `/admin`. */
-export type Area = 'review' | 'audit' | 'admin';
+/**
+ * The parts of the UI, each for some roles: reviewing at `/`, auditing at `/audit`, model monitoring at
+ * `/monitoring`, administration at `/admin`.
+ */
+export type Area = 'review' | 'audit' | 'monitoring' | 'admin';
 
 export const AREAS: readonly { area: Area; label: string; path: string; roles: readonly Role[] }[] = [
   { area: 'review', label: 'Review', path: '/', roles: ['reviewer'] },
   { area: 'audit', label: 'Audit', path: '/audit', roles: ['auditor', 'admin'] },
+  { area: 'monitoring', label: 'Monitoring', path: '/monitoring', roles: ['auditor', 'admin'] },
   { area: 'admin', label: 'Admin', path: '/admin', roles: ['admin'] },
 ];
 
@@ -13,6 +17,7 @@ const under = (pathname: string, prefix: string) => pathname === prefix || pathn
 
 export function areaOf(pathname: string): Area {
   if (under(pathname, '/audit')) return 'audit';
+  if (under(pathname, '/monitoring')) return 'monitoring';
   if (under(pathname, '/admin')) return 'admin';
   return 'review';
 }
