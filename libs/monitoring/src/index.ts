@@ -5,3 +5,5 @@ export * from './monitoring.service.js';
 export * from './monitoring-query.dto.js';
 export * from './monitoring.module.js';
 export * from './stats/index.js';
+export * from './reviewer-quality.repository.js';
+export * from './reviewer-quality.service.js';

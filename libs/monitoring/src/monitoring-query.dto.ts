@@ -57,3 +57,6 @@ export class AcknowledgeAlertDto {
   @MaxLengthLimit('commentLength')
   comment!: string;
 }
+
+/** Reviewer quality over decisions made in [from, to), exactly (not resolved to hours: no rollup is read). */
+export class ListReviewersQueryDto extends ListModelsQueryDto {}

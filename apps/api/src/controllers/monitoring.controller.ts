@@ -4,9 +4,12 @@ import {
   type AlertView,
   ListAlertsQueryDto,
   ListModelsQueryDto,
+  ListReviewersQueryDto,
   ModelDetailQueryDto,
   type ModelSummary,
   MonitoringService,
+  type ReviewerQuality,
+  ReviewerQualityService,
 } from '@arbiter/monitoring';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -26,7 +29,10 @@ const ALERT_SHAPE =
 @ApiResponse({ status: 403, description: 'FORBIDDEN: admins and auditors read, admins acknowledge' })
 @Controller('api/v1/monitoring')
 export class MonitoringController {
-  constructor(private readonly monitoring: MonitoringService) {}
+  constructor(
+    private readonly monitoring: MonitoringService,
+    private readonly reviewers: ReviewerQualityService,
+  ) {}
 
   @Get('models')
   @Allow('admin', 'auditor')
@@ -69,6 +75,30 @@ export class MonitoringController {
     @Query() query: ModelDetailQueryDto,
   ) {
     return this.monitoring.modelDetail(principal, queue, { name, version }, query);
+  }
+
+  @Get('reviewers')
+  @Allow('admin', 'auditor')
+  @ApiOperation({
+    summary:
+      'Reviewer quality: decisions, decision times, verdict mix, gold accuracy, agreement on second reviews',
+  })
+  @ApiOkResponse({
+    description:
+      '{reviewers:[{reviewer:{id, email}, decisions, verdicts:{approve, correct, reject, escalate}, ' +
+      'medianDurationMs, p90DurationMs, gold:{scored, correct, accuracy, lowerBound}, ' +
+      'agreement:{pairs, percent, kappa, ac1}}]} (percent is a proportion in [0, 1])',
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'VALIDATION_FAILED: an unknown parameter, a bad time, from after to',
+  })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
+  listReviewers(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListReviewersQueryDto,
+  ): Promise<{ reviewers: ReviewerQuality[] }> {
+    return this.reviewers.list(principal, query);
   }
 
   @Get('alerts')

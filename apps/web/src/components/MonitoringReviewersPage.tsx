@@ -36,9 +36,6 @@ function sortValue(r: ReviewerStats, key: ReviewerSortKey): string | number | nu
 const TOO_FEW_GOLD = 'Too few gold items scored for this reviewer to estimate an accuracy';
 const TOO_FEW_PAIRS = 'Too few items decided by this reviewer and another to measure agreement';
 
-/** `percent` of agreement from the API may come as 0–1 or 0–100; both read as a percentage here. */
-const agreementText = (value: number) => percent(value > 1 ? value / 100 : value);
-
 /** How each reviewer decides: how many, how fast, how right on gold items and how much in agreement with others. */
 export function MonitoringReviewersPage({ search }: { search: string }) {
   const { navigate } = useApiSession();
@@ -174,7 +171,7 @@ export function MonitoringReviewersPage({ search }: { search: string }) {
                         <Missing why={TOO_FEW_PAIRS} />
                       ) : (
                         <>
-                          {agreementText(r.agreement.percent)}
+                          {percent(r.agreement.percent)}
                           <span className="muted block small">{r.agreement.pairs} pairs</span>
                         </>
                       )}

@@ -4,3 +4,4 @@ export * from './interval.js';
 export * from './json-paths.js';
 export * from './random.js';
 export * from './threshold.js';
+export * from './agreement.js';
