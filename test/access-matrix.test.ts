@@ -215,6 +215,10 @@ const HTTP: Record<string, HttpRow> = {
       path: `/api/v1/monitoring/models/${f.queueA}/${f.model.name}/${f.model.version}`,
     }),
   },
+  'GET /api/v1/monitoring/reviewers': {
+    expect: READERS,
+    request: async () => ({ path: '/api/v1/monitoring/reviewers' }),
+  },
   'GET /api/v1/monitoring/alerts': {
     expect: READERS,
     request: async () => ({ path: '/api/v1/monitoring/alerts' }),
