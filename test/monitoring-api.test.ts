@@ -61,8 +61,15 @@ const MODEL_KEYS = [
   'firstSeenAt',
   'lastDecidedAt',
 ].sort();
-/** The contract's drift fields, and the two the OpenAPI description adds (threshold, observed). */
-const DRIFT_KEYS = ['state', 'statistic', 'baselineRate', 'threshold', 'observed'].sort();
+/** The contract's drift fields, and those the OpenAPI description adds (threshold, baselineDecisions, observed). */
+const DRIFT_KEYS = [
+  'state',
+  'statistic',
+  'baselineRate',
+  'baselineDecisions',
+  'threshold',
+  'observed',
+].sort();
 const OPEN_ALERT_KEYS = [
   'id',
   'queue',
@@ -174,6 +181,7 @@ describe('monitoring API: what it answers, and what it refuses without changing 
     assert.equal(m.drift.state, 'ok');
     assert.equal(m.drift.statistic, 0);
     assert.equal(m.drift.baselineRate, null, 'no baseline before 300 decisions');
+    assert.equal(m.drift.baselineDecisions, 0);
     assert.equal(m.drift.observed, 100);
     assert.ok(Date.parse(m.firstSeenAt) <= Date.parse(m.lastDecidedAt));
 

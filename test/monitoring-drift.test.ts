@@ -114,6 +114,7 @@ describe('drift: a rise in override rate opens an alert end to end, and acknowle
     const baseline = await waitForFold(api.client, admin, slug, 'v1', BASELINE);
     assert.equal(baseline.corrected + baseline.rejected, 30);
     assert.equal(baseline.drift.baselineRate, 0.1, 'p0 is the override rate of the first 300 exactly');
+    assert.equal(baseline.drift.baselineDecisions, BASELINE);
     assert.equal(baseline.drift.state, 'ok');
     assert.equal(baseline.drift.statistic, 0);
 

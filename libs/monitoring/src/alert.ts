@@ -14,7 +14,7 @@ export interface AlertView {
   kind: 'override_drift';
   state: AlertState;
   openedAt: string;
-  /** The version's override rate over its first human decisions (the detector's p0). */
+  /** The version's usual override rate when the alert opened (the detector's p0). */
   baselineRate: number;
   /** The override rate since the detector's estimate of the change point. */
   observedRate: number;

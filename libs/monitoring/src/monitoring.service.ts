@@ -19,7 +19,13 @@ import type {
   ModelDetailQueryDto,
   MonitoringRangeQueryDto,
 } from './monitoring-query.dto.js';
-import { calibration, type ConfidenceBin, thresholdAdvice, wilsonInterval } from './stats/index.js';
+import {
+  BASELINE_DECISIONS,
+  calibration,
+  type ConfidenceBin,
+  thresholdAdvice,
+  wilsonInterval,
+} from './stats/index.js';
 
 /** Fields listed on a version's page, most edited first. */
 const FIELD_LIMIT = 200;
@@ -30,8 +36,10 @@ export interface DriftSummary {
   statistic: number;
   /** The decision interval h the statistic is held against; null until the baseline is complete. */
   threshold: number | null;
-  /** p0: the override rate over the version's first 300 human decisions; null until there are 300. */
+  /** p0: the version's usual override rate (its first 300 human decisions, then those judged in control). */
   baselineRate: number | null;
+  /** Human decisions p0 is measured over: 0 until there are 300, then up to 2,000 as the baseline learns. */
+  baselineDecisions: number;
   /** Human decisions the detector has seen (all time). */
   observed: number;
   openAlertId?: string;
@@ -179,6 +187,7 @@ function summaryOf(t: VersionTotals, bins: ConfidenceBin[], drift: VersionDrift 
       statistic: state?.statistic ?? 0,
       threshold: state?.h ?? null,
       baselineRate: state?.p0 ?? null,
+      baselineDecisions: state?.p0 == null ? 0 : (state.baselineDecisions ?? BASELINE_DECISIONS),
       observed: state?.decisions ?? 0,
       ...(drift?.openAlertId ? { openAlertId: drift.openAlertId } : {}),
     },

@@ -18,7 +18,7 @@ import { IdPipe } from './id.pipe.js';
 const MODEL_SHAPE =
   '{queue, model:{name, version}, decisions, approved, corrected, rejected, overrideRate, ' +
   'overrideInterval:[lo, hi], autoApproved, qaSampled, qaOverrideRate, ece, brier, drift:{state, statistic, ' +
-  'threshold, baselineRate, observed, openAlertId?}, firstSeenAt, lastDecidedAt}';
+  'threshold, baselineRate, baselineDecisions, observed, openAlertId?}, firstSeenAt, lastDecidedAt}';
 const ALERT_SHAPE =
   '{id, queue, model:{name, version}, kind, state, openedAt, baselineRate, observedRate, decisionsSinceChange, ' +
   'statistic, threshold, acknowledgedBy?, acknowledgedByEmail?, acknowledgedAt?, comment?}';

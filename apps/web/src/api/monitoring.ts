@@ -15,6 +15,7 @@ export interface DriftSummary {
   statistic: number;
   threshold?: number | null;
   baselineRate: number | null;
+  baselineDecisions: number;
   observed?: number;
   openAlertId?: string;
 }

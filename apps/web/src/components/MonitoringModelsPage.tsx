@@ -63,7 +63,7 @@ export function DriftCell({ drift }: { drift: ModelSummary['drift'] }) {
   return (
     <span
       className="badge badge-ok"
-      title={`CUSUM statistic ${drift.statistic.toFixed(2)}${drift.threshold != null ? ` of ${drift.threshold.toFixed(2)}` : ''}; baseline ${percent(drift.baselineRate)}`}
+      title={`CUSUM statistic ${drift.statistic.toFixed(2)}${drift.threshold != null ? ` of ${drift.threshold.toFixed(2)}` : ''}; baseline ${percent(drift.baselineRate)} over ${drift.baselineDecisions} decisions`}
       data-testid="drift-state"
       data-state="ok"
     >
