@@ -30,6 +30,8 @@ const SHOTS = {
   timeline: artifactPath('audit-timeline.png'),
   queues: artifactPath('admin-queues.png'),
   apiKey: artifactPath('admin-api-key-created.png'),
+  alertSecret: artifactPath('admin-queue-alert-secret.png'),
+  queueForm: artifactPath('admin-queue-form.png'),
 };
 
 /** The decisions the reviewer makes, in this order (so the history lists them the other way round). */
@@ -343,6 +345,17 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
     await byTestId(page, 'queue-form-slaSeconds').fill('3600');
     await byTestId(page, 'queue-form-onSlaBreach').selectOption('escalate');
     await byTestId(page, 'queue-form-escalateTo').selectOption(slug);
+    // Correctness monitoring: the defaults are shown, an out-of-range value is caught before sending.
+    assert.equal(await byTestId(page, 'queue-form-driftDelta').inputValue(), '0.1');
+    assert.equal(await byTestId(page, 'queue-form-targetOverrideRate').inputValue(), '0.05');
+    await byTestId(page, 'queue-form-driftDelta').fill('0.9');
+    await byTestId(page, 'queue-form-save').click();
+    await byTestId(page, 'queue-driftDelta-problem').waitFor({ state: 'visible' });
+    await byTestId(page, 'queue-form-driftDelta').fill('0.05');
+    await byTestId(page, 'queue-form-onDrift').selectOption('suspend_auto_approve');
+    await byTestId(page, 'queue-form-targetOverrideRate').fill('0.02');
+    await byTestId(page, 'queue-form-alertUrl').fill('https://93.184.215.14/arbiter-alerts');
+    await screenshot(page, SHOTS.queueForm);
     await byTestId(page, 'queue-form-save').click();
     await page.locator(`[data-testid="admin-queue-row"][data-queue="${newSlug}"]`).waitFor();
     assert.equal(await byTestId(page, 'queue-form').count(), 0);
@@ -352,6 +365,30 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
     assert.equal(created.body.slaSeconds, 3600);
     assert.equal(created.body.onSlaBreach, 'escalate');
     assert.equal(created.body.escalateTo, slug);
+    assert.equal(created.body.driftDelta, 0.05);
+    assert.equal(created.body.onDrift, 'suspend_auto_approve');
+    assert.equal(created.body.targetOverrideRate, 0.02);
+    assert.equal(created.body.alertUrl, 'https://93.184.215.14/arbiter-alerts');
+    assert.equal(created.body.alertSecret, undefined, 'the secret is not readable afterwards');
+
+    // The alert webhook secret: shown once, after the save that set the URL, and not after the next edit.
+    const secret = await byTestId(page, 'alert-secret').inputValue();
+    assert.match(secret, /^whsec_[A-Za-z0-9+/=]+$/);
+    await screenshot(page, SHOTS.alertSecret);
+    await byTestId(page, 'alert-secret-done').click();
+    await byTestId(page, 'alert-secret-created').waitFor({ state: 'detached' });
+    await page
+      .locator(`[data-testid="admin-queue-row"][data-queue="${newSlug}"] [data-testid="edit-queue"]`)
+      .click();
+    assert.equal(await byTestId(page, 'queue-form-onDrift').inputValue(), 'suspend_auto_approve');
+    await byTestId(page, 'queue-form-targetOverrideRate').fill('0.03');
+    await byTestId(page, 'queue-form-save').click();
+    await byTestId(page, 'queue-form').waitFor({ state: 'detached' });
+    assert.equal(await byTestId(page, 'alert-secret-created').count(), 0);
+    assert.ok(!(await page.content()).includes(secret), 'the secret is not on the page any more');
+    const edited = await api!.client.get(`/api/v1/queues/${newSlug}`, { token: adminToken });
+    assert.equal(edited.body.targetOverrideRate, 0.03);
+    assert.equal(edited.body.driftDelta, 0.05);
 
     // A duplicate slug: the API's code and message on screen.
     await byTestId(page, 'new-queue-button').click();

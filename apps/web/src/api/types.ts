@@ -188,6 +188,12 @@ export interface QueueDetail extends Queue {
   callbackUrl: string | null;
   /** Four-eyes: unless true, admins may not claim or decide this queue's items. */
   allowAdminReview?: boolean;
+  driftDelta: number;
+  onDrift: DriftPolicy;
+  targetOverrideRate: number;
+  alertUrl: string | null;
+  /** The secret alert webhooks are signed with: only in the answer that first set `alertUrl`. */
+  alertSecret?: string;
   paused: boolean;
   createdAt: string;
   updatedAt: string;
@@ -208,7 +214,14 @@ export interface QueueSettings {
   qaSampleRate?: number;
   callbackUrl?: string | null;
   allowAdminReview?: boolean;
+  driftDelta?: number;
+  onDrift?: DriftPolicy;
+  targetOverrideRate?: number;
+  alertUrl?: string | null;
 }
+
+/** What a queue does while a model version's drift alert is open. */
+export type DriftPolicy = 'alert' | 'suspend_auto_approve';
 
 export interface UserAccount {
   id: string;

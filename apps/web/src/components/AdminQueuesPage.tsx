@@ -9,6 +9,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { ListState } from './ListState';
 import { NewButton, PageHead, StatusNotice } from './PageHead';
 import { QueueForm } from './QueueForm';
+import { SecretField } from './SecretField';
 
 type Notice = { text: string; tone: 'success' | 'info' };
 
@@ -24,6 +25,7 @@ export function AdminQueuesPage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [error, setError] = useState<{ title: string; error: ApiError } | null>(null);
+  const [alertSecret, setAlertSecret] = useState<{ queue: string; secret: string } | null>(null);
 
   const replace = (saved: QueueDetail) =>
     queues.setData((list) => {
@@ -69,15 +71,39 @@ export function AdminQueuesPage() {
       </PageHead>
       <StatusNotice text={notice?.text ?? null} tone={notice?.tone} testId="queue-notice" />
       {error && <ErrorNotice error={error.error} testId="queue-action-error" title={error.title} />}
+      {alertSecret && (
+        <section
+          className="card secret-card"
+          aria-label="Alert webhook secret"
+          data-testid="alert-secret-created"
+        >
+          <p className="notice notice-warn" role="alert">
+            <strong>Shown only now.</strong> Alert webhooks of {alertSecret.queue} are signed with this secret
+            (Standard Webhooks). Store it with the receiver; Arbiter will not show it again.
+          </p>
+          <SecretField label="Alert webhook secret" value={alertSecret.secret} testId="alert-secret" />
+          <div className="form-actions">
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => setAlertSecret(null)}
+              data-testid="alert-secret-done"
+            >
+              I have stored it
+            </button>
+          </div>
+        </section>
+      )}
       {editing && (
         <QueueForm
           key={editing === 'new' ? 'new' : editing.slug}
           queue={editing === 'new' ? null : editing}
           queues={queues.data ?? []}
           onCancel={() => setEditing(null)}
-          onSaved={(saved, created) => {
+          onSaved={({ alertSecret: secret, ...saved }, created) => {
             replace(saved);
             setEditing(null);
+            setAlertSecret(secret ? { queue: saved.name, secret } : null);
             setNotice({ tone: 'success', text: created ? `Created ${saved.name}.` : `Saved ${saved.name}.` });
           }}
         />

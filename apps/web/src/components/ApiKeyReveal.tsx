@@ -1,34 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { CreatedApiKey } from '../api/types';
-import { CopyButton } from './CopyButton';
-
-function SecretField({ label, value, testId }: { label: string; value: string; testId: string }) {
-  const ref = useRef<HTMLInputElement>(null);
-  const id = `${testId}-field`;
-  return (
-    <div className="secret-field">
-      <label htmlFor={id}>{label}</label>
-      <div className="secret-row">
-        <input
-          id={id}
-          ref={ref}
-          className="mono"
-          value={value}
-          readOnly
-          spellCheck={false}
-          onFocus={(e) => e.target.select()}
-          data-testid={testId}
-        />
-        <CopyButton
-          text={value}
-          fieldRef={ref}
-          label={`Copy the ${label.toLowerCase()}`}
-          testId={`copy-${testId}`}
-        />
-      </div>
-    </div>
-  );
-}
+import { SecretField } from './SecretField';
 
 interface ApiKeyRevealProps {
   created: CreatedApiKey;

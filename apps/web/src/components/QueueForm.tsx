@@ -205,6 +205,45 @@ export function QueueForm({ queue, queues, onSaved, onCancel }: QueueFormProps) 
           'Webhook for decisions; an item’s own URL wins.',
           'wide',
         )}
+        <fieldset className="form-group span-full" data-testid="queue-form-monitoring">
+          <legend>Correctness monitoring</legend>
+          <div className="form-grid">
+            {field(
+              'driftDelta',
+              'Drift to detect (rise in override rate)',
+              <input {...inputProps('driftDelta')} type="number" min={0.01} max={0.5} step={0.01} />,
+              'The drift alarm looks for a rise of this much over a version’s usual rate (0.1 = 10 points).',
+            )}
+            {field(
+              'onDrift',
+              'When a version drifts',
+              <select {...inputProps('onDrift')}>
+                <option value="alert">Alert only</option>
+                <option value="suspend_auto_approve">Alert and stop auto-approving it</option>
+              </select>,
+              'Suspended versions go to people until an admin acknowledges the alert.',
+            )}
+            {field(
+              'targetOverrideRate',
+              'Target override rate',
+              <input
+                {...inputProps('targetOverrideRate')}
+                type="number"
+                min={0.001}
+                max={0.5}
+                step={0.005}
+              />,
+              'The suggested auto-approval threshold keeps overrides under this (95% bound).',
+            )}
+            {field(
+              'alertUrl',
+              'Alert webhook URL',
+              <input {...inputProps('alertUrl')} type="url" placeholder="https://…" autoComplete="off" />,
+              'Receives signed model.drift_detected events; its secret is shown once, when first set.',
+              'wide',
+            )}
+          </div>
+        </fieldset>
         {field(
           'instructions',
           'Instructions for reviewers (Markdown)',

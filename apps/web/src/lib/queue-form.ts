@@ -1,4 +1,4 @@
-import type { QueueDetail, QueueSettings, SlaPolicy } from '../api/types';
+import type { DriftPolicy, QueueDetail, QueueSettings, SlaPolicy } from '../api/types';
 import { jsonEqual } from './json-diff';
 import { parseJson, prettyJson } from './json';
 
@@ -21,6 +21,10 @@ export interface QueueFormValues {
   callbackUrl: string;
   /** 'yes' or ''. */
   allowAdminReview: string;
+  driftDelta: string;
+  onDrift: DriftPolicy;
+  targetOverrideRate: string;
+  alertUrl: string;
 }
 
 export type QueueFormField = keyof QueueFormValues;
@@ -42,6 +46,10 @@ export function queueFormValues(queue: QueueDetail | null): QueueFormValues {
     qaSampleRate: text(queue?.qaSampleRate ?? 0),
     callbackUrl: queue?.callbackUrl ?? '',
     allowAdminReview: queue?.allowAdminReview ? 'yes' : '',
+    driftDelta: text(queue?.driftDelta ?? 0.1),
+    onDrift: queue?.onDrift ?? 'alert',
+    targetOverrideRate: text(queue?.targetOverrideRate ?? 0.05),
+    alertUrl: queue?.alertUrl ?? '',
   };
 }
 
@@ -84,6 +92,10 @@ export function readQueueForm(values: QueueFormValues, creating: boolean): Queue
   }
   const leaseSeconds = number('leaseSeconds', 10, 86_400, true);
   if (values.leaseSeconds.trim() === '') problems.leaseSeconds = 'Enter the lease in seconds (10 to 86400).';
+  if (values.driftDelta.trim() === '') problems.driftDelta = 'Enter the rise to detect (0.01 to 0.5).';
+  if (values.targetOverrideRate.trim() === '') {
+    problems.targetOverrideRate = 'Enter the target override rate (0.001 to 0.5).';
+  }
   const settings: QueueSettings & { slug: string; name: string } = {
     slug,
     name,
@@ -98,6 +110,10 @@ export function readQueueForm(values: QueueFormValues, creating: boolean): Queue
     qaSampleRate: number('qaSampleRate', 0, 1, false) ?? 0,
     callbackUrl: values.callbackUrl.trim() || null,
     allowAdminReview: values.allowAdminReview === 'yes',
+    driftDelta: number('driftDelta', 0.01, 0.5, false) ?? undefined,
+    onDrift: values.onDrift,
+    targetOverrideRate: number('targetOverrideRate', 0.001, 0.5, false) ?? undefined,
+    alertUrl: values.alertUrl.trim() || null,
   };
   const fallback = json('fallbackOutput');
   if (fallback !== null) settings.fallbackOutput = fallback;
