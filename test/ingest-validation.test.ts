@@ -140,6 +140,43 @@ describe('ingest refuses bad input and stores nothing', () => {
       'VALIDATION_FAILED',
     ],
     ['body is an array', () => ({ body: [itemBody()] }), 400, 'VALIDATION_FAILED'],
+    // Postgres cannot store a NUL or an unpaired surrogate, which JSON lets in as \u escapes.
+    [
+      'a NUL in the input',
+      () => ({ body: itemBody({ input: { text: 'a\u0000b' } }) }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a NUL in the externalId',
+      () => ({ body: itemBody({ externalId: 'x\u0000' }) }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a lone high surrogate',
+      () => ({ body: itemBody({ output: { label: '\ud800' } }) }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a lone low surrogate',
+      () => ({ body: itemBody({ input: { t: 'x\udc00y' } }) }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a NUL in a metadata key',
+      () => ({ body: itemBody({ metadata: { 'k\u0000': 1 } }) }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'surrogates swapped, as raw escapes',
+      () => ({ rawBody: JSON.stringify(itemBody()).replace('"input":{', '"input":{"t":"\\ude00\\ud83d",') }),
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['empty body', () => ({ rawBody: '' }), 400, 'VALIDATION_FAILED'],
   ];
 
@@ -169,6 +206,73 @@ describe('ingest refuses bad input and stores nothing', () => {
     });
     assert.equal(res.status, 400);
     assert.equal(({} as Record<string, unknown>)['isAdmin'], undefined);
+  });
+
+  it('names where the unstorable text is, and takes a well-formed surrogate pair', async () => {
+    const refused = await api.client.post(
+      `/api/v1/queues/${slug}/items`,
+      itemBody({ input: { notes: ['fine', 'not\u0000fine'] } }),
+      { apiKey: key },
+    );
+    assert.equal(refused.status, 400);
+    assert.deepEqual(
+      refused.body.details.map((d: { path: string }) => d.path),
+      ['input.notes[1]'],
+    );
+    assert.match(refused.body.details[0].message, /NUL/);
+    const emoji = await api.client.request('POST', `/api/v1/queues/${slug}/items`, {
+      rawBody: JSON.stringify(itemBody()).replace('"input":{', '"input":{"t":"\\ud83d\\ude00",'),
+      apiKey: key,
+    });
+    assert.equal(emoji.status, 201, JSON.stringify(emoji.body));
+    assert.equal(emoji.body.input.t, '😀');
+  });
+
+  it('refuses only the batch entry with a NUL or a lone surrogate', async () => {
+    const before = await counts();
+    const res = await api.client.post(
+      `/api/v1/queues/${slug}/items/batch`,
+      {
+        items: [
+          itemBody(),
+          itemBody({ input: { text: '\u0000' } }),
+          itemBody({ output: { label: 'complaint', note: '\udfff' } }),
+          itemBody(),
+        ],
+      },
+      { apiKey: key },
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      res.body.results.map((r: { index: number; error?: { code: string } }) => r.error?.code ?? 'accepted'),
+      ['accepted', 'VALIDATION_FAILED', 'VALIDATION_FAILED', 'accepted'],
+    );
+    assert.equal(res.body.results[1].error.details[0].path, 'input.text');
+    assert.equal((await counts()).items, before.items + 2);
+  });
+
+  it('refuses unstorable text on other routes too, never answering 500', async () => {
+    const admin = await loginAdmin(api.client);
+    const requests: [string, string, Record<string, unknown>][] = [
+      ['POST', '/api/v1/queues', { slug: 'nul-queue', name: 'a\u0000b' }],
+      ['POST', '/api/v1/auth/login', { email: 'admin\u0000@x.test', password: 'whatever-password' }],
+      [
+        'POST',
+        '/api/v1/users',
+        { email: 'u@x.test', password: 'long-enough-pw\ud800', roles: ['reviewer'], queues: [] },
+      ],
+      ['GET', `/api/v1/audit/decisions?format=jsonl&model=${encodeURIComponent('m\u0000')}`, {}],
+    ];
+    for (const [method, path, body] of requests) {
+      const res = await api.client.request(method, path, {
+        ...(method === 'GET' ? {} : { body }),
+        token: admin,
+      });
+      assert.equal(res.status, 400, `${method} ${path}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.code, 'VALIDATION_FAILED');
+    }
+    const queue = await api.client.get('/api/v1/queues/nul-queue', { token: admin });
+    assert.equal(queue.status, 404, 'no queue was made');
   });
 
   it('accepts model_error without output, and the same body otherwise valid', async () => {

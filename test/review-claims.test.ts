@@ -509,6 +509,10 @@ describe('claims: one live claim per item, decided exactly once by its holder', 
         { token: own.claim.token, verdict: 'correct', output: JSON.parse('{"__proto__":{"a":1}}') },
       ],
       ['claim:decide', { token: own.claim.token, verdict: 'correct', output: { s: 'x'.repeat(262_145) } }],
+      // Text Postgres cannot store: a NUL, an unpaired surrogate (socket.io sends both as JSON escapes).
+      ['claim:decide', { token: own.claim.token, verdict: 'correct', output: { s: 'a\u0000' } }],
+      ['claim:decide', { token: own.claim.token, verdict: 'approve', comment: 'half \ud83d' }],
+      ['claim:escalate', { token: own.claim.token, comment: '\udc00 alone' }],
     ];
     for (const [event, payload] of invalid) {
       const error = assertAckError(

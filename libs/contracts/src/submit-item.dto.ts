@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsJsonValue, IsMetadata, MaxLengthLimit, Opaque } from './validation.js';
+import { Entries, IsJsonValue, IsMetadata, MaxLengthLimit } from './validation.js';
 
 export const REASONS = ['low_confidence', 'model_error', 'policy', 'other'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -99,6 +99,6 @@ export class SubmitBatchDto {
   })
   @IsArray()
   @ArrayMinSize(1)
-  @Opaque()
+  @Entries()
   items!: unknown[];
 }

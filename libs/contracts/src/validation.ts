@@ -22,14 +22,14 @@ function markOpaque(target: object, property: string): void {
   OPAQUE.set(target.constructor, own);
 }
 
-function opaqueFieldsOf(cls: object): string[] {
+function fieldsOf(marks: WeakMap<object, Set<string>>, cls: object): string[] {
   const fields: string[] = [];
   for (
     let c: unknown = cls;
     typeof c === 'function' && c !== Function.prototype;
     c = Object.getPrototypeOf(c)
   ) {
-    fields.push(...(OPAQUE.get(c) ?? []));
+    fields.push(...(marks.get(c) ?? []));
   }
   return fields;
 }
@@ -38,6 +38,50 @@ function opaqueFieldsOf(cls: object): string[] {
 export function Opaque(): PropertyDecorator {
   return (target, propertyName) => markOpaque(target, propertyName as string);
 }
+
+/** Fields whose elements are each validated on their own later (batch entries), so one bad entry stays its own. */
+const ENTRIES = new WeakMap<object, Set<string>>();
+
+/** An opaque array of entries, each judged later by validateInput on its own. */
+export function Entries(): PropertyDecorator {
+  return (target, propertyName) => {
+    markOpaque(target, propertyName as string);
+    const own = ENTRIES.get(target.constructor) ?? new Set<string>();
+    own.add(propertyName as string);
+    ENTRIES.set(target.constructor, own);
+  };
+}
+
+/**
+ * A NUL character cannot be stored in a Postgres text or jsonb value, nor an unpaired UTF-16 surrogate (JSON
+ * lets both in as \u escapes), so either anywhere in the input, key or value, is refused here rather than
+ * failing in the database.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isUnstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
+
+function assertStorableText(value: unknown, path: string, skip: ReadonlySet<string>): void {
+  if (typeof value === 'string') {
+    if (isUnstorable(value)) throw DomainError.validation([{ path, message: unstorable(value) }]);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => assertStorableText(v, `${path}[${i}]`, skip));
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (isUnstorable(key))
+      throw DomainError.validation([{ path: at, message: `the key ${unstorable(key)}` }]);
+    if (!skip.has(at)) assertStorableText(v, at, skip);
+  }
+}
+
+const unstorable = (text: string) =>
+  text.includes('\u0000')
+    ? 'contains a NUL character (\\u0000), which cannot be stored'
+    : 'contains an unpaired UTF-16 surrogate, which is not valid Unicode text';
 
 /**
  * Validates untrusted input against a DTO class (unknown fields refused, nested objects checked). The one
@@ -49,7 +93,8 @@ export function validateInput<T extends object>(cls: Constructor<T>, input: unkn
   }
   // class-transformer deep-copies every nested value; AI inputs and outputs can be large, so they skip it.
   const plain = input as Record<string, unknown>;
-  const opaque = opaqueFieldsOf(cls).filter((field) => Object.hasOwn(plain, field));
+  assertStorableText(plain, '', new Set(fieldsOf(ENTRIES, cls)));
+  const opaque = fieldsOf(OPAQUE, cls).filter((field) => Object.hasOwn(plain, field));
   let instance: T;
   if (opaque.length === 0) {
     instance = plainToInstance(cls, plain);
