@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createDatabaseIfMissing, createDataSource, databaseName } from '@arbiter/database';
-import { checkPostgres, configOrExit, failStartup, redactUrl, StartupError } from '@arbiter/runtime';
+import { redactUrl } from '@arbiter/config';
+import { checkPostgres, configOrExit, failStartup, StartupError } from '@arbiter/runtime';
 
 /** Creates the database if it is missing and applies every pending migration. */
 const config = configOrExit();

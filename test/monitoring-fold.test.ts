@@ -8,7 +8,7 @@ import { type RunningApi, startApi } from './support/api-harness.js';
 import { loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
 import { eventually, sleep } from './support/review-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from './support/app-process.js';
 
 const MODEL = 'fold-model';
 /** Rows per transaction of the direct insert: each chunk is its own txid in the audit log. */

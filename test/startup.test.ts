@@ -107,6 +107,46 @@ describe('start-up refuses an unusable environment with a clear message', () => 
     assertRefused(await runEntry(API_MAIN, { ...base, PORT: 'abc' }), /\bPORT\b/, 'abc');
   });
 
+  it('never echoes a secret or a URL password in what it refuses', async () => {
+    const short = 'short-jwt-secret'.slice(0, 12);
+    const exit = await runEntry(API_MAIN, {
+      ...base,
+      JWT_SECRET: short,
+      DATABASE_URL: 'postgres://u:hunter2-db-pw@',
+    });
+    assertRefused(exit, 'JWT_SECRET', 'DATABASE_URL');
+    assert.ok(!exit.stderr.includes(short), exit.stderr);
+    assert.ok(!exit.stderr.includes('hunter2-db-pw'), exit.stderr);
+  });
+
+  it('production refuses a published or short secret, naming it without its value', async () => {
+    const production = { ...base, NODE_ENV: 'production' };
+    const published = await runEntry(API_MAIN, {
+      ...production,
+      JWT_SECRET: 'arbiter-development-secret-do-not-use-in-production',
+      BOOTSTRAP_ADMIN_PASSWORD: 'change-me-now',
+    });
+    assertRefused(
+      published,
+      /JWT_SECRET is a value published/,
+      /BOOTSTRAP_ADMIN_PASSWORD is a value published/,
+    );
+    assert.ok(!published.stderr.includes('change-me-now'), published.stderr);
+    const unset = {
+      ...production,
+      JWT_SECRET: '',
+      BOOTSTRAP_ADMIN_PASSWORD: 'a-long-enough-password-for-the-first-admin',
+    };
+    assertRefused(await runEntry(API_MAIN, unset), 'JWT_SECRET must be set in production');
+    const tooShort = await runEntry(API_MAIN, { ...production, JWT_SECRET: 'twenty-bytes-secret!' });
+    assertRefused(
+      tooShort,
+      'JWT_SECRET must be at least 32 bytes',
+      'BOOTSTRAP_ADMIN_PASSWORD must be at least 32 bytes',
+    );
+    assert.ok(!tooShort.stderr.includes('twenty-bytes-secret!'), tooShort.stderr);
+  });
+
   it('API: Redis with maxmemory-policy allkeys-lru → refuses, naming noeviction', async () => {
     lru = await startPrivateRedis({ maxmemoryPolicy: 'allkeys-lru' });
     const exit = await runEntry(API_MAIN, { ...base, REDIS_URL: lru.url });

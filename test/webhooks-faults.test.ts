@@ -9,7 +9,7 @@ import { type PrivateRedis, startPrivateRedis } from './support/private-redis.js
 import { eventually, sleep } from './support/review-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
-import { startWorkerProcess, type WorkerProcess } from './support/worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from './support/app-process.js';
 
 const TIMEOUT_MS = 1500;
 

@@ -10,6 +10,8 @@ export interface TestEnv {
   databaseUrl: string;
   redisUrl: string;
   redisPrefix: string;
+  /** The environment variables of this test file's configuration, with `overrides` applied (for processes). */
+  settings(overrides?: Record<string, string>): Record<string, string>;
   /** A validated configuration for this test file, with `overrides` applied. */
   config(overrides?: Record<string, string>): AppConfig;
   cleanup(): Promise<void>;
@@ -28,24 +30,25 @@ export async function createTestEnv(): Promise<TestEnv> {
   await createDatabaseIfMissing(databaseUrl, databaseName(TEMPLATE_URL));
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisPrefix = `arbtest-${RUN_ID}-${suffix}`;
+  const settings = (overrides: Record<string, string> = {}) => ({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...overrides,
+  });
   return {
     databaseUrl,
     redisUrl,
     redisPrefix,
-    config: (overrides = {}) =>
-      loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
-        REDIS_PREFIX: redisPrefix,
-        JWT_SECRET: 'test-secret-test-secret-test-secret',
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-        BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-        BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        ...overrides,
-      }),
+    settings,
+    config: (overrides = {}) => loadConfig(settings(overrides)),
     cleanup: async () => {
       await dropDatabase(databaseUrl);
       const redis = createRedis(redisUrl, 'worker');

@@ -14,6 +14,43 @@ import {
 
 const DEV_JWT_SECRET = 'arbiter-development-secret-do-not-use-in-production';
 
+/**
+ * Secret values written in this repository (the development default, the demo logins, earlier compose
+ * defaults): anyone can read them, so production refuses them whatever their length.
+ */
+export const PUBLISHED_SECRETS: readonly string[] = [
+  DEV_JWT_SECRET,
+  'change-this-compose-jwt-secret',
+  'change-me-now',
+  'arbiter-admin-demo',
+  'arbiter-reviewer-demo',
+  'arbiter-second-reviewer-demo',
+  'arbiter-auditor-demo',
+];
+/** The shortest secret production takes, in bytes (a 256-bit HMAC key). */
+export const MIN_SECRET_BYTES = 32;
+/** Settings whose values are never printed. */
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD']);
+const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
+
+/** A URL with any password masked, for messages and logs. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/** How a setting's value may appear in an error message. */
+function shown(setting: string, value: unknown): string {
+  if (SECRET_SETTINGS.has(setting)) return '(hidden)';
+  if (URL_SETTINGS.has(setting) && typeof value === 'string') return JSON.stringify(redactUrl(value));
+  return JSON.stringify(value);
+}
+
 const toList = ({ value }: { value: unknown }): string[] =>
   typeof value === 'string'
     ? value
@@ -232,6 +269,38 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+function productionSecretProblems(raw: Record<string, unknown>): string[] {
+  const secrets: [string, unknown][] = [
+    ['JWT_SECRET', raw.JWT_SECRET],
+    ['BOOTSTRAP_ADMIN_PASSWORD', raw.BOOTSTRAP_ADMIN_PASSWORD],
+  ];
+  const problems: string[] = [];
+  for (const [setting, value] of secrets) {
+    if (value === undefined) {
+      if (setting === 'JWT_SECRET') problems.push('JWT_SECRET must be set in production');
+    } else if (PUBLISHED_SECRETS.includes(String(value))) {
+      problems.push(`${setting} is a value published in Arbiter's repository; choose your own`);
+    } else if (Buffer.byteLength(String(value)) < MIN_SECRET_BYTES) {
+      problems.push(`${setting} must be at least ${MIN_SECRET_BYTES} bytes in production`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Outside production the development JWT secret is allowed, but anyone who can reach a listener on a
+ * non-loopback address could mint tokens with it: a warning for that case, null otherwise.
+ */
+export function exposedDevSecretWarning(config: AppConfig): string | null {
+  if (config.NODE_ENV === 'production' || !config.usesDevSecret) return null;
+  const host = config.HOST.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return null;
+  return (
+    `WARNING: listening on ${config.HOST} with the development JWT_SECRET, which is published: anyone who ` +
+    'can reach this port can sign in as any user. Set JWT_SECRET (32+ random bytes) or HOST=127.0.0.1.'
+  );
+}
+
 const NUMERIC = new Set(
   Object.entries(new AppConfig())
     .filter(([, v]) => typeof v === 'number')
@@ -254,11 +323,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
   const errors = validateSync(config, { forbidUnknownValues: false });
   const problems = errors.map(
-    (e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    (e) => `${e.property}=${shown(e.property, e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
-  if (config.NODE_ENV === 'production' && config.usesDevSecret) {
-    problems.push('JWT_SECRET must be set in production');
-  }
+  if (config.NODE_ENV === 'production') problems.push(...productionSecretProblems(raw));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }

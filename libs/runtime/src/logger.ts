@@ -1,12 +1,31 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 
+/**
+ * What of an error goes into a log: its type, code and message (and stack, which names code, not data). Never
+ * the rest: a failed query carries its SQL parameters (item payloads, password hashes, webhook secrets) and
+ * Postgres' detail line echoes key values.
+ */
+export function errorForLog(error: unknown): {
+  type: string;
+  code?: string;
+  message: string;
+  stack?: string;
+} {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const own = (error as { code?: unknown }).code;
+  const driver = (error as { driverError?: { code?: unknown } }).driverError?.code;
+  const code = typeof own === 'string' ? own : typeof driver === 'string' ? driver : undefined;
+  return { type: error.name, ...(code ? { code } : {}), message: error.message, stack: error.stack };
+}
+
 /** Structured JSON logs on stdout. */
 export function createLogger(level: string, name: string): Logger {
   return pino({
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: errorForLog },
     redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.password'], remove: true },
   });
 }

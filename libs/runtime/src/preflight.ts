@@ -1,20 +1,10 @@
-import { type AppConfig, ConfigError, loadConfig } from '@arbiter/config';
+import { type AppConfig, ConfigError, loadConfig, redactUrl } from '@arbiter/config';
 import { createDataSource } from '@arbiter/database';
 import { assertNoEviction, createRedis } from '@arbiter/redis';
 import pg from 'pg';
 
 /** A start-up problem with a message meant for the operator; printed without a stack trace. */
 export class StartupError extends Error {}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 export function configOrExit(): AppConfig {
   try {
