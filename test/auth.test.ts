@@ -5,11 +5,14 @@ import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { type RunningApi, startApi } from './support/api-harness.js';
 import { itemBody, login, newQueue, newServiceKey, newUser } from './support/factories.js';
+import { ReviewClient } from './support/review-client.js';
 import { ADMIN, createTestEnv, type TestEnv } from './support/test-env.js';
 
 const JWT_SECRET = 'test-secret-test-secret-test-secret';
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
+const sign = (claims: Record<string, unknown>, secret = JWT_SECRET, algorithm: jwt.Algorithm = 'HS256') =>
+  jwt.sign(claims, secret, { algorithm });
 
 describe('authentication', () => {
   let env: TestEnv;
@@ -187,10 +190,64 @@ describe('authentication', () => {
     });
   });
 
-  describe('bearer tokens', () => {
-    const sign = (claims: Record<string, unknown>, secret = JWT_SECRET, algorithm: jwt.Algorithm = 'HS256') =>
-      jwt.sign(claims, secret, { algorithm });
+  describe('sessions end with the password, the account or the token', () => {
+    const disconnected = (client: ReviewClient, timeoutMs: number) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`still connected after ${timeoutMs} ms`)), timeoutMs);
+        client.socket.once('disconnect', (reason) => {
+          clearTimeout(timer);
+          resolve(reason);
+        });
+      });
 
+    it('a password change ends every earlier token, over HTTP and on open sockets', async () => {
+      const user = await newUser(api.client, adminToken, ['reviewer'], [slug]);
+      const socket = await ReviewClient.connect(api.url, user.token);
+      const ended = disconnected(socket, 5000);
+      const changed = await api.client.patch(
+        `/api/v1/users/${user.id}`,
+        { password: 'a-new-password-2' },
+        { token: adminToken },
+      );
+      assert.equal(changed.status, 200, JSON.stringify(changed.body));
+      assert.equal(await ended, 'io server disconnect');
+      assertUnauthenticated(await api.client.get('/api/v1/queues', { token: user.token }));
+      await assert.rejects(ReviewClient.connect(api.url, user.token), /UNAUTHENTICATED/);
+      // A token signed with the right key but an older version is refused too; the new login works.
+      const old = sign({ sub: user.id, iss: 'arbiter', exp: now() + 600, ver: 0 });
+      assertUnauthenticated(await api.client.get('/api/v1/queues', { token: old }));
+      const fresh = await login(api.client, user.email, 'a-new-password-2');
+      assert.equal((await api.client.get('/api/v1/queues', { token: fresh })).status, 200);
+      // Other changes (here: queues) leave tokens alone.
+      await api.client.patch(`/api/v1/users/${user.id}`, { queues: [] }, { token: adminToken });
+      assert.equal((await api.client.get('/api/v1/queues', { token: fresh })).status, 200);
+    });
+
+    it('disabling ends open sockets; re-enabling does not bring the old token back', async () => {
+      const user = await newUser(api.client, adminToken, ['reviewer'], [slug]);
+      const socket = await ReviewClient.connect(api.url, user.token);
+      const ended = disconnected(socket, 5000);
+      await api.client.patch(`/api/v1/users/${user.id}`, { disabled: true }, { token: adminToken });
+      assert.equal(await ended, 'io server disconnect');
+      await api.client.patch(`/api/v1/users/${user.id}`, { disabled: false }, { token: adminToken });
+      assertUnauthenticated(await api.client.get('/api/v1/queues', { token: user.token }));
+    });
+
+    it('a socket is disconnected when its token expires', async () => {
+      const shortLived = await startApi(env.config({ JWT_TTL_SECONDS: '2' }));
+      try {
+        const token = await login(shortLived.client, ADMIN.email, ADMIN.password);
+        const socket = await ReviewClient.connect(shortLived.url, token);
+        const started = Date.now();
+        assert.equal(await disconnected(socket, 6000), 'io server disconnect');
+        assert.ok(Date.now() - started >= 900, 'not before the token ran out');
+      } finally {
+        await shortLived.close();
+      }
+    });
+  });
+
+  describe('bearer tokens', () => {
     it('accepts a well-formed token (control for the cases below)', async () => {
       const token = sign({ sub: adminId, iss: 'arbiter', iat: now(), exp: now() + 600 });
       const res = await api.client.get('/api/v1/queues', { token });

@@ -54,7 +54,7 @@ export class AuthService {
     }
     const user = await this.users.findAuthById(account.id);
     return {
-      accessToken: this.tokens.issue(account.id),
+      accessToken: this.tokens.issue(account.id, user!.tokenVersion),
       user: { id: user!.id, email: user!.email, roles: user!.roles },
     };
   }
@@ -64,7 +64,7 @@ export class AuthService {
     const claims = this.tokens.verify(token);
     if (!claims) return null;
     const user = await this.findUser(claims.sub);
-    if (!user || user.disabled) return null;
+    if (!user || user.disabled || user.tokenVersion !== claims.ver) return null;
     return {
       kind: 'user',
       id: user.id,

@@ -7,6 +7,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AccessTokenClaims {
   sub: string;
+  /** The user's token version when it was issued (0 for tokens from before versions). */
+  ver: number;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
 }
 
 /** Access tokens: HS256 only (the algorithm is pinned on verify too), with an expiry that is always checked. */
@@ -19,8 +23,8 @@ export class TokenService {
     this.key = createSecretKey(Buffer.from(config.JWT_SECRET));
   }
 
-  issue(userId: string): string {
-    return jwt.sign({}, this.key, {
+  issue(userId: string, version: number): string {
+    return jwt.sign({ ver: version }, this.key, {
       algorithm: 'HS256',
       subject: userId,
       expiresIn: this.config.JWT_TTL_SECONDS,
@@ -34,11 +38,11 @@ export class TokenService {
       const claims = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: 'arbiter' });
       // jsonwebtoken accepts a token without `exp` as never expiring; ours always carry one. Subjects are
       // user ids (UUIDs): anything else would reach Postgres as an invalid uuid.
-      return typeof claims === 'object' &&
-        typeof claims.exp === 'number' &&
-        typeof claims.sub === 'string' &&
-        UUID.test(claims.sub)
-        ? { sub: claims.sub }
+      if (typeof claims !== 'object' || typeof claims.exp !== 'number' || typeof claims.sub !== 'string')
+        return null;
+      const ver: unknown = claims['ver'] ?? 0;
+      return UUID.test(claims.sub) && Number.isInteger(ver)
+        ? { sub: claims.sub, ver: ver as number, exp: claims.exp }
         : null;
     } catch {
       return null;

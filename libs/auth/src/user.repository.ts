@@ -20,6 +20,8 @@ export interface AuthUser {
   roles: Role[];
   disabled: boolean;
   queueIds: string[];
+  /** Tokens carry it; a password change or disabling moves it on, ending every earlier token. */
+  tokenVersion: number;
 }
 
 interface UserRow {
@@ -27,6 +29,7 @@ interface UserRow {
   email: string;
   roles: Role[];
   disabled: boolean;
+  token_version: number;
   queues: string[];
   queue_ids: string[];
   created_at: Date;
@@ -48,7 +51,7 @@ export interface UserChange {
 }
 
 const SELECT_USER = `
-  SELECT u.id, u.email, u.roles, u.disabled, u.created_at, u.updated_at,
+  SELECT u.id, u.email, u.roles, u.disabled, u.token_version, u.created_at, u.updated_at,
          coalesce(array_agg(q.slug ORDER BY q.slug) FILTER (WHERE q.id IS NOT NULL), '{}') AS queues,
          coalesce(array_agg(q.id) FILTER (WHERE q.id IS NOT NULL), '{}') AS queue_ids
     FROM users u
@@ -74,7 +77,14 @@ export class UserRepository {
   async findAuthById(id: string): Promise<AuthUser | null> {
     const [row] = await this.db.query<UserRow>(`${SELECT_USER} WHERE u.id = $1 GROUP BY u.id`, [id]);
     return row
-      ? { id: row.id, email: row.email, roles: row.roles, disabled: row.disabled, queueIds: row.queue_ids }
+      ? {
+          id: row.id,
+          email: row.email,
+          roles: row.roles,
+          disabled: row.disabled,
+          queueIds: row.queue_ids,
+          tokenVersion: row.token_version,
+        }
       : null;
   }
 
@@ -136,7 +146,8 @@ export class UserRepository {
       const before = await findViewIn(tx, id);
       await tx.query(
         `UPDATE users SET roles = coalesce($2, roles), password_hash = coalesce($3, password_hash),
-                disabled = coalesce($4, disabled), updated_at = now()
+                disabled = coalesce($4, disabled), updated_at = now(),
+                token_version = token_version + CASE WHEN $3::text IS NOT NULL OR $4::boolean THEN 1 ELSE 0 END
           WHERE id = $1`,
         [id, change.roles ?? null, change.passwordHash ?? null, change.disabled ?? null],
       );

@@ -112,7 +112,7 @@ export class AppConfig {
   JWT_SECRET = DEV_JWT_SECRET;
 
   @IsInt()
-  @Min(60)
+  @Min(2)
   @Max(7 * 24 * 3600)
   JWT_TTL_SECONDS = 8 * 3600;
 

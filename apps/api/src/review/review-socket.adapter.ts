@@ -1,4 +1,4 @@
-import { AuthService, hasRole, type UserPrincipal } from '@arbiter/auth';
+import { AuthService, hasRole, TokenService, type UserPrincipal } from '@arbiter/auth';
 import type { AppConfig } from '@arbiter/config';
 import { createRedis } from '@arbiter/redis';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -60,6 +60,7 @@ export class ReviewSocketAdapter extends IoAdapter {
       }),
     );
     const auth = this.app.get(AuthService);
+    const tokens = this.app.get(TokenService);
     server.of(REVIEW_NAMESPACE).use((socket, next) => {
       const token: unknown = socket.handshake.auth?.['token'];
       const refuse = () =>
@@ -73,6 +74,12 @@ export class ReviewSocketAdapter extends IoAdapter {
         (user) => {
           if (!user) return refuse();
           socket.data = { userId: user.id, token } satisfies ReviewSocketData;
+          // The socket lives no longer than its token: pushes would otherwise reach a session that ended.
+          const expiry = setTimeout(
+            () => socket.disconnect(true),
+            tokens.verify(token)!.exp * 1000 - Date.now(),
+          );
+          socket.once('disconnect', () => clearTimeout(expiry));
           void socket.join(`user:${user.id}`);
           // Admins and auditors hear of drift alerts as they open and are acknowledged.
           if (canReadMonitoring(user)) void socket.join(MONITORING_ROOM);
