@@ -28,7 +28,10 @@ const ON_A_CLAIM = {
 
 /** The errors particular to an operation, beyond those every operation of its kind can answer. */
 const ROUTE_ERRORS: Record<string, Record<number, string>> = {
-  'post /api/v1/auth/login': { 401: 'UNAUTHENTICATED: wrong email or password, or the account is disabled' },
+  'post /api/v1/auth/login': {
+    401: 'UNAUTHENTICATED: wrong email or password, or the account is disabled',
+    429: 'RATE_LIMITED: too many failed sign-ins for the account or from the address lately (Retry-After)',
+  },
   'post /api/v1/queues': { 409: 'CONFLICT: a queue with this slug exists' },
   'post /api/v1/users': { 409: 'CONFLICT: a user with this email exists' },
   'post /api/v1/queues/{slug}/items': IDEMPOTENT_SUBMIT,

@@ -1,4 +1,5 @@
 import { AuditModule } from '@arbiter/audit';
+import { AuthModule } from '@arbiter/auth';
 import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
 import { DispatchModule } from '@arbiter/dispatch';
@@ -9,6 +10,7 @@ import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DeliveryWorkerModule } from './delivery-worker.module.js';
 import { LeaseJobs } from './lease.jobs.js';
+import { LoginThrottleLoop } from './login-throttle.loop.js';
 import { MonitoringFoldLoop } from './monitoring-fold.loop.js';
 import { ReconcileLoop } from './reconcile.loop.js';
 import { SealLoop } from './seal.loop.js';
@@ -29,8 +31,9 @@ export class WorkerModule {
         AuditModule,
         DeliveryWorkerModule,
         MonitoringModule,
+        AuthModule,
       ],
-      providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop, MonitoringFoldLoop],
+      providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop, MonitoringFoldLoop, LoginThrottleLoop],
     };
   }
 }

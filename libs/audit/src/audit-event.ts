@@ -31,6 +31,7 @@ export type AuditAction =
   | 'apikey.created'
   | 'apikey.revoked'
   | 'auth.login_failed'
+  | 'auth.login_throttled'
   | 'model.drift_detected'
   | 'model.alert_acknowledged';
 

@@ -3,11 +3,28 @@ import { ApiKeyRepository } from './api-key.repository.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { IdentityService } from './identity.service.js';
+import { LoginThrottle } from './login-throttle.js';
 import { TokenService } from './token.service.js';
 import { UserRepository } from './user.repository.js';
 
 @Module({
-  providers: [UserRepository, ApiKeyRepository, TokenService, AuthService, IdentityService, AuthGuard],
-  exports: [UserRepository, ApiKeyRepository, TokenService, AuthService, IdentityService, AuthGuard],
+  providers: [
+    UserRepository,
+    ApiKeyRepository,
+    TokenService,
+    AuthService,
+    IdentityService,
+    AuthGuard,
+    LoginThrottle,
+  ],
+  exports: [
+    UserRepository,
+    ApiKeyRepository,
+    TokenService,
+    AuthService,
+    IdentityService,
+    AuthGuard,
+    LoginThrottle,
+  ],
 })
 export class AuthModule {}

@@ -6,6 +6,7 @@ import { hashApiKey } from './api-key.secrets.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
 import type { Role, ServicePrincipal, UserPrincipal } from './principal.js';
+import { LoginThrottle } from './login-throttle.js';
 import { TokenService } from './token.service.js';
 import { type AuthUser, UserRepository } from './user.repository.js';
 
@@ -30,13 +31,17 @@ export class AuthService {
     private readonly apiKeys: ApiKeyRepository,
     private readonly tokens: TokenService,
     private readonly db: Database,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async login(email: string, password: string, source: { ip?: string }): Promise<LoginResult> {
+    const address = source.ip ?? 'unknown';
+    await this.throttle.assertAllowed(email, address);
     const account = await this.users.findCredentialsByEmail(email);
     // Verify against a dummy hash for unknown emails so the answer takes as long either way.
     const matches = await verifyPassword(password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!account || !matches || account.disabled) {
+      await this.throttle.recordFailure(email, address);
       await this.db.transaction((tx) =>
         appendAuditEvent(tx, {
           actor: { type: 'system', id: null, name: 'auth' },
@@ -52,6 +57,7 @@ export class AuthService {
       );
       throw new DomainError('UNAUTHENTICATED', 'Invalid email or password');
     }
+    await this.throttle.recordSuccess(email);
     const user = await this.users.findAuthById(account.id);
     return {
       accessToken: this.tokens.issue(account.id, user!.tokenVersion),

@@ -5,6 +5,7 @@ export * from './token.service.js';
 export * from './user.repository.js';
 export * from './api-key.repository.js';
 export * from './auth.service.js';
+export * from './login-throttle.js';
 export * from './identity.service.js';
 export * from './access.decorators.js';
 export * from './auth.guard.js';

@@ -220,6 +220,22 @@ export class AppConfig {
   @Max(600_000)
   SLA_SWEEP_INTERVAL_MS = 1000;
 
+  /** Failed sign-ins an account may have within the window before sign-ins to it are refused (429). */
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES = 10;
+
+  /** Failed sign-ins one address may make within the window, over all accounts, before it is refused. */
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_ADDRESS = 100;
+
+  /** The window failed sign-ins are counted over, from the first, in seconds. */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 3600)
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
   /** Items a second each service may submit, over all API nodes together; 0 for no limit. */
   @IsInt()
   @Min(0)

@@ -21,6 +21,7 @@ export const ADMIN_ACTIONS = [
   'apikey.created',
   'apikey.revoked',
   'auth.login_failed',
+  'auth.login_throttled',
   'model.alert_acknowledged',
 ] as const;
 

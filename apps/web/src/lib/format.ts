@@ -81,6 +81,7 @@ const ACTION_LABELS: Record<string, string> = {
   'apikey.created': 'API key created',
   'apikey.revoked': 'API key revoked',
   'auth.login_failed': 'Login failed',
+  'auth.login_throttled': 'Logins throttled (a minute)',
   'model.drift_detected': 'Drift detected',
   'model.alert_acknowledged': 'Drift alert acknowledged',
 };
