@@ -61,7 +61,7 @@ if ((await users.count()) > 0) {
   const adminView = await users.create(
     {
       email: DEMO.admin.email,
-      passwordHash: await hashPassword(DEMO.admin.password),
+      passwordHash: await hashPassword(DEMO.admin.password, config.PASSWORD_SCRYPT_LOG_N),
       roles: ['admin'],
       queues: [],
     },

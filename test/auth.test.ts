@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { hashPassword } from '@arbiter/auth';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { type RunningApi, startApi } from './support/api-harness.js';
@@ -146,6 +147,20 @@ describe('authentication', () => {
         `SELECT 1 FROM audit_events WHERE data::text LIKE '%not-the-password-xyz%'`,
       );
       assert.equal(rows.length, 0, 'the attempted password is never stored');
+    });
+
+    it('redoes a hash made with weaker parameters at the next sign-in, leaving tokens alone', async () => {
+      const user = await newUser(api.client, adminToken, ['reviewer']);
+      await db.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [
+        user.id,
+        await hashPassword(user.password, 12),
+      ]);
+      const token = await login(api.client, user.email, user.password);
+      const { rows } = await db.query(`SELECT password_hash FROM users WHERE id = $1`, [user.id]);
+      assert.match(rows[0].password_hash, /^scrypt\$16384\$8\$1\$/, 'now at the configured 2^14');
+      assert.equal((await api.client.get('/api/v1/queues', { token: user.token })).status, 200);
+      assert.equal((await api.client.get('/api/v1/queues', { token })).status, 200);
+      await login(api.client, user.email, user.password);
     });
 
     it('refuses a body without a password with 400', async () => {

@@ -19,7 +19,12 @@ export class BootstrapService implements OnApplicationBootstrap {
     if (!email || !password || (await this.users.count()) > 0) return;
     try {
       await this.users.create(
-        { email, passwordHash: await hashPassword(password), roles: ['admin'], queues: [] },
+        {
+          email,
+          passwordHash: await hashPassword(password, this.config.PASSWORD_SCRYPT_LOG_N),
+          roles: ['admin'],
+          queues: [],
+        },
         SYSTEM_ACTOR,
       );
       this.logger.log(`created bootstrap admin ${email}`);

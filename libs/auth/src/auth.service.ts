@@ -1,10 +1,11 @@
 import { appendAuditEvent } from '@arbiter/audit';
+import { AppConfig } from '@arbiter/config';
 import { DomainError } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import { hashApiKey } from './api-key.secrets.js';
 import { ApiKeyRepository } from './api-key.repository.js';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from './password.js';
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
 import type { Role, ServicePrincipal, UserPrincipal } from './principal.js';
 import { LoginThrottle } from './login-throttle.js';
 import { TokenService } from './token.service.js';
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly db: Database,
     private readonly throttle: LoginThrottle,
+    private readonly config: AppConfig,
   ) {}
 
   async login(email: string, password: string, source: { ip?: string }): Promise<LoginResult> {
@@ -39,7 +41,8 @@ export class AuthService {
     await this.throttle.assertAllowed(email, address);
     const account = await this.users.findCredentialsByEmail(email);
     // Verify against a dummy hash for unknown emails so the answer takes as long either way.
-    const matches = await verifyPassword(password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    const logN = this.config.PASSWORD_SCRYPT_LOG_N;
+    const matches = await verifyPassword(password, account?.passwordHash ?? dummyPasswordHash(logN));
     if (!account || !matches || account.disabled) {
       await this.throttle.recordFailure(email, address);
       await this.db.transaction((tx) =>
@@ -58,6 +61,14 @@ export class AuthService {
       throw new DomainError('UNAUTHENTICATED', 'Invalid email or password');
     }
     await this.throttle.recordSuccess(email);
+    // A hash made with weaker parameters than today's is redone while the password is at hand.
+    if (needsRehash(account.passwordHash, logN)) {
+      await this.users.replacePasswordHash(
+        account.id,
+        account.passwordHash,
+        await hashPassword(password, logN),
+      );
+    }
     const user = await this.users.findAuthById(account.id);
     return {
       accessToken: this.tokens.issue(account.id, user!.tokenVersion),

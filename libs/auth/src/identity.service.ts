@@ -1,3 +1,4 @@
+import { AppConfig } from '@arbiter/config';
 import { CreateApiKeyDto, CreateUserDto, DomainError, UpdateUserDto } from '@arbiter/contracts';
 import { DomainEvents } from '@arbiter/events';
 import { Injectable } from '@nestjs/common';
@@ -22,13 +23,14 @@ export class IdentityService {
     private readonly apiKeys: ApiKeyRepository,
     private readonly events: DomainEvents,
     private readonly auth: AuthService,
+    private readonly config: AppConfig,
   ) {}
 
   async createUser(principal: Principal, dto: CreateUserDto): Promise<UserView> {
     return this.users.create(
       {
         email: dto.email.trim(),
-        passwordHash: await hashPassword(dto.password),
+        passwordHash: await hashPassword(dto.password, this.config.PASSWORD_SCRYPT_LOG_N),
         roles: unique(dto.roles),
         queues: unique(dto.queues ?? []),
       },
@@ -43,7 +45,10 @@ export class IdentityService {
         roles: dto.roles && unique(dto.roles),
         queues: dto.queues && unique(dto.queues),
         disabled: dto.disabled,
-        passwordHash: dto.password === undefined ? undefined : await hashPassword(dto.password),
+        passwordHash:
+          dto.password === undefined
+            ? undefined
+            : await hashPassword(dto.password, this.config.PASSWORD_SCRYPT_LOG_N),
       },
       actorOf(principal),
     );

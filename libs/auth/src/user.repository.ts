@@ -98,6 +98,15 @@ export class UserRepository {
     return row ? { id: row.id, passwordHash: row.password_hash, disabled: row.disabled } : null;
   }
 
+  /** A stronger hash of the same password: not a password change, so tokens and the audit log are untouched. */
+  async replacePasswordHash(id: string, previous: string, next: string): Promise<void> {
+    await this.db.query(`UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, [
+      id,
+      previous,
+      next,
+    ]);
+  }
+
   async findView(id: string): Promise<UserView | null> {
     const [row] = await this.db.query<UserRow>(`${SELECT_USER} WHERE u.id = $1 GROUP BY u.id`, [id]);
     return row ? toView(row) : null;

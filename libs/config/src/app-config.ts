@@ -220,6 +220,12 @@ export class AppConfig {
   @Max(600_000)
   SLA_SWEEP_INTERVAL_MS = 1000;
 
+  /** log2 of scrypt's N for password hashes (2^17 = 131072; production takes no less). */
+  @IsInt()
+  @Min(10)
+  @Max(20)
+  PASSWORD_SCRYPT_LOG_N = 17;
+
   /** Failed sign-ins an account may have within the window before sign-ins to it are refused (429). */
   @IsInt()
   @Min(1)
@@ -341,7 +347,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = errors.map(
     (e) => `${e.property}=${shown(e.property, e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
-  if (config.NODE_ENV === 'production') problems.push(...productionSecretProblems(raw));
+  if (config.NODE_ENV === 'production') {
+    problems.push(...productionSecretProblems(raw));
+    if (config.PASSWORD_SCRYPT_LOG_N < 17)
+      problems.push('PASSWORD_SCRYPT_LOG_N must be at least 17 in production');
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
