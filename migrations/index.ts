@@ -10,6 +10,7 @@ import { DecisionsCarryQueue1764900000000 } from './1764900000000-decisions-carr
 import { SecondReview1765000000000 } from './1765000000000-second-review.js';
 import { CorrectnessMonitoring1765100000000 } from './1765100000000-correctness-monitoring.js';
 import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
+import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -25,5 +26,6 @@ export const MIGRATIONS = [
   SecondReview1765000000000,
   CorrectnessMonitoring1765100000000,
   TokenVersions1765300000000,
+  CheapScrapes1765310000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';

@@ -144,6 +144,18 @@ async function assertRollupsMatch(db: pg.Client): Promise<void> {
   );
   assert.ok(expected.rows.length >= 10, `${expected.rows.length} hourly groups`);
   assert.deepEqual(sortRows(actual.rows), sortRows(expected.rows), 'model_rollups');
+  const totals = await db.query(
+    `SELECT queue_id, model_name, model_version, approved::int, corrected::int, rejected::int FROM model_totals`,
+  );
+  const expectedTotals = await db.query(
+    `WITH d AS (${decided})
+     SELECT d.queue_id, d.model_name, d.model_version,
+            count(*) FILTER (WHERE d.verdict = 'approve')::int AS approved,
+            count(*) FILTER (WHERE d.verdict = 'correct')::int AS corrected,
+            count(*) FILTER (WHERE d.verdict = 'reject')::int AS rejected
+       FROM d GROUP BY 1, 2, 3`,
+  );
+  assert.deepEqual(sortRows(totals.rows), sortRows(expectedTotals.rows), 'model_totals');
 
   const expectedBins = await db.query(
     `WITH d AS (${decided})

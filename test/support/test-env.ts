@@ -43,6 +43,8 @@ export async function createTestEnv(): Promise<TestEnv> {
     HOST: '127.0.0.1',
     // Production hashes at 2^17 (0.6 s a hash here); tests at 2^14, as the unit test of the default shows.
     PASSWORD_SCRYPT_LOG_N: '14',
+    // Tests read /metrics right after changing what it reports.
+    METRICS_READ_INTERVAL_MS: '0',
     ...overrides,
   });
   return {

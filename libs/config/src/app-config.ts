@@ -30,7 +30,7 @@ export const PUBLISHED_SECRETS: readonly string[] = [
 /** The shortest secret production takes, in bytes (a 256-bit HMAC key). */
 export const MIN_SECRET_BYTES = 32;
 /** Settings whose values are never printed. */
-const SECRET_SETTINGS = new Set(['JWT_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD']);
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD', 'METRICS_TOKEN']);
 const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
 
 /** A URL with any password masked, for messages and logs. */
@@ -220,6 +220,18 @@ export class AppConfig {
   @Max(600_000)
   SLA_SWEEP_INTERVAL_MS = 1000;
 
+  /** `/metrics` wants `Authorization: Bearer <this>` when set; open to anyone who reaches it otherwise. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
+  /** Figures `/metrics` reads from Postgres are read at most this often per API node, however many scrape. */
+  @IsInt()
+  @Min(0)
+  @Max(300_000)
+  METRICS_READ_INTERVAL_MS = 5000;
+
   /** log2 of scrypt's N for password hashes (2^17 = 131072; production takes no less). */
   @IsInt()
   @Min(10)
@@ -295,6 +307,7 @@ function productionSecretProblems(raw: Record<string, unknown>): string[] {
   const secrets: [string, unknown][] = [
     ['JWT_SECRET', raw.JWT_SECRET],
     ['BOOTSTRAP_ADMIN_PASSWORD', raw.BOOTSTRAP_ADMIN_PASSWORD],
+    ['METRICS_TOKEN', raw.METRICS_TOKEN],
   ];
   const problems: string[] = [];
   for (const [setting, value] of secrets) {
@@ -336,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...Object.keys(new AppConfig()),
     'BOOTSTRAP_ADMIN_EMAIL',
     'BOOTSTRAP_ADMIN_PASSWORD',
+    'METRICS_TOKEN',
   ]);
   for (const key of keys) {
     const value = env[key];

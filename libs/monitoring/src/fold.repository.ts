@@ -342,6 +342,24 @@ export class FoldRepository {
         rollups.map((r) => r.last),
       ],
     );
+    await tx.query(
+      `INSERT INTO model_totals AS t (queue_id, model_name, model_version, approved, corrected, rejected)
+       SELECT queue_id, model_name, model_version, sum(approved), sum(corrected), sum(rejected)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[])
+              AS r(queue_id, model_name, model_version, approved, corrected, rejected)
+        GROUP BY queue_id, model_name, model_version
+       ON CONFLICT (queue_id, model_name, model_version) DO UPDATE SET
+         approved = t.approved + excluded.approved, corrected = t.corrected + excluded.corrected,
+         rejected = t.rejected + excluded.rejected`,
+      [
+        rollups.map((r) => r.queueId),
+        rollups.map((r) => r.name),
+        rollups.map((r) => r.version),
+        rollups.map((r) => r.approved),
+        rollups.map((r) => r.corrected),
+        rollups.map((r) => r.rejected),
+      ],
+    );
     const hourKeyParts = (hourKey: string) => JSON.parse(hourKey) as [string, string, string, string];
     if (bins.length > 0) {
       const parts = bins.map((b) => hourKeyParts(b.hourKey));

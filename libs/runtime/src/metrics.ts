@@ -1,3 +1,4 @@
+import { AppConfig } from '@arbiter/config';
 import { Global, Injectable, Module } from '@nestjs/common';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -41,7 +42,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(private readonly config: AppConfig) {
     collectDefaultMetrics({ register: this.registry, prefix: 'arbiter_' });
   }
 
@@ -52,29 +53,44 @@ export class Metrics {
     labelNames: string[],
     collect: (counter: Counter) => Promise<void>,
   ): Counter {
+    const read = atMostEvery(this.config.METRICS_READ_INTERVAL_MS, collect);
     return new Counter({
       name,
       help,
       labelNames,
       registers: [this.registry],
       async collect() {
-        await collect(this);
+        await read(this);
       },
     });
   }
 
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, labelNames: string[], collect: (gauge: Gauge) => Promise<void>): Gauge {
+    const read = atMostEvery(this.config.METRICS_READ_INTERVAL_MS, collect);
     return new Gauge({
       name,
       help,
       labelNames,
       registers: [this.registry],
       async collect() {
-        await collect(this);
+        await read(this);
       },
     });
   }
+}
+
+/** Runs `work` when it last started `ms` ago or more (or never); otherwise the values it set stand. */
+function atMostEvery<T>(ms: number, work: (target: T) => Promise<void>): (target: T) => Promise<void> {
+  let last = -Infinity;
+  let running: Promise<void> | undefined;
+  return (target) => {
+    if (running) return running;
+    if (Date.now() - last < ms) return Promise.resolve();
+    last = Date.now();
+    running = work(target).finally(() => (running = undefined));
+    return running;
+  };
 }
 
 @Global()

@@ -1,8 +1,10 @@
 import { Public } from '@arbiter/auth';
 import { Database } from '@arbiter/database';
 import { Metrics } from '@arbiter/runtime';
-import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { MetricsTokenGuard } from '../http/metrics-token.guard.js';
+import { SCRAPE_QUERIES } from './metrics.queries.js';
 
 /** Prometheus scrape endpoint; queue depths are read from Postgres, the system of record, at scrape time. */
 @Controller()
@@ -16,10 +18,7 @@ export class MetricsController {
       'Open items per queue and status',
       ['queue', 'status'],
       async (gauge) => {
-        const rows = await db.query<{ slug: string; status: string; n: number }>(
-          `SELECT q.slug, i.status, count(*)::int AS n FROM items i JOIN queues q ON q.id = i.queue_id
-          WHERE i.status IN ('pending', 'claimed', 'escalated') GROUP BY q.slug, i.status`,
-        );
+        const rows = await db.query<{ slug: string; status: string; n: number }>(SCRAPE_QUERIES.openItems);
         gauge.reset();
         for (const r of rows) gauge.set({ queue: r.slug, status: r.status }, r.n);
       },
@@ -40,13 +39,7 @@ export class MetricsController {
           model_name: string;
           model_version: string;
           rate: number;
-        }>(
-          `SELECT q.slug, r.model_name, r.model_version,
-                  sum(r.corrected + r.rejected)::float8 / sum(r.approved + r.corrected + r.rejected) AS rate
-             FROM model_rollups r JOIN queues q ON q.id = r.queue_id
-            GROUP BY q.slug, r.model_name, r.model_version
-           HAVING sum(r.approved + r.corrected + r.rejected) > 0`,
-        );
+        }>(SCRAPE_QUERIES.overrideRates);
         gauge.reset();
         for (const r of rows) gauge.set(labelsOf(r), r.rate);
       },
@@ -57,8 +50,7 @@ export class MetricsController {
       versionLabels,
       async (gauge) => {
         const rows = await db.query<{ slug: string; model_name: string; model_version: string; s: number }>(
-          `SELECT q.slug, d.model_name, d.model_version, (d.state->>'statistic')::float8 AS s
-             FROM model_drift d JOIN queues q ON q.id = d.queue_id`,
+          SCRAPE_QUERIES.driftStatistics,
         );
         gauge.reset();
         for (const r of rows) gauge.set(labelsOf(r), r.s);
@@ -71,9 +63,7 @@ export class MetricsController {
       versionLabels,
       async (counter) => {
         const rows = await db.query<{ slug: string; model_name: string; model_version: string; n: number }>(
-          `SELECT q.slug, a.model_name, a.model_version, count(*)::int AS n
-             FROM model_alerts a JOIN queues q ON q.id = a.queue_id
-            GROUP BY q.slug, a.model_name, a.model_version`,
+          SCRAPE_QUERIES.alertCounts,
         );
         counter.reset();
         for (const r of rows) counter.inc(labelsOf(r), r.n);
@@ -82,9 +72,14 @@ export class MetricsController {
   }
 
   @Public()
+  @UseGuards(MetricsTokenGuard)
   @Get('metrics')
   @ApiTags('operations')
-  @ApiOperation({ summary: 'Prometheus metrics, in the text exposition format' })
+  @ApiOperation({
+    summary: 'Prometheus metrics, in the text exposition format',
+    description: 'With METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`',
+  })
+  @ApiBearerAuth()
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Requests, submissions, decisions, queue depths and process figures' })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
