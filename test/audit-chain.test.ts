@@ -326,6 +326,36 @@ describe('GET /api/v1/audit/verify', () => {
     assert.equal((await api.client.get('/api/v1/audit/verify')).status, 401);
   });
 
+  it('runs at most two verifications at once per node; a third is 429 with Retry-After', async () => {
+    const owner = new pg.Client(env.databaseUrl);
+    await owner.connect();
+    try {
+      // Hold the chain so verifications wait on it, each keeping its slot.
+      await owner.query('BEGIN');
+      await owner.query('LOCK TABLE audit_chain IN ACCESS EXCLUSIVE MODE');
+      const verify = () => api.client.get('/api/v1/audit/verify', { token: admin });
+      const waiting = [verify(), verify()];
+      await eventually('both verifications wait on the chain', async () => {
+        // Inside a transaction the activity view is a snapshot unless cleared.
+        await owner.query('SELECT pg_stat_clear_snapshot()');
+        const { rows } = await owner.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return rows[0].n === 2;
+      });
+      const third = await verify();
+      assert.equal(third.status, 429, JSON.stringify(third.body));
+      assert.equal(third.body.code, 'RATE_LIMITED');
+      assert.ok(Number(third.headers.get('retry-after')) >= 1);
+      await owner.query('ROLLBACK');
+      for (const res of await Promise.all(waiting)) assert.equal(res.status, 200);
+      assert.equal((await verify()).status, 200, 'the slots are free again');
+    } finally {
+      await owner.end();
+    }
+  });
+
   it('the worker seals what the API writes within moments', async () => {
     const worker = await createWorkerApp(env.config({ AUDIT_SEAL_INTERVAL_MS: '50' }));
     try {

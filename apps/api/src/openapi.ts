@@ -46,6 +46,9 @@ const ROUTE_ERRORS: Record<string, Record<number, string>> = {
   'post /api/v1/claims/{token}/escalate': ON_A_CLAIM,
   'post /api/v1/items/{id}/requeue': { 409: 'CONFLICT: only an escalated item can be requeued' },
   'get /health/ready': { 503: 'UNAVAILABLE: Postgres or Redis does not answer' },
+  'get /api/v1/audit/verify': {
+    429: 'RATE_LIMITED: two verifications are running on this node (Retry-After)',
+  },
   'get /metrics': { 401: 'UNAUTHENTICATED: METRICS_TOKEN is set and the request does not bring it' },
 };
 

@@ -1,4 +1,5 @@
 import { Database, type Sql } from '@arbiter/database';
+import { Slots } from '@arbiter/runtime';
 import { Injectable } from '@nestjs/common';
 import {
   ChainChecker,
@@ -46,6 +47,9 @@ const VERIFY_PAGE = 5000;
  */
 @Injectable()
 export class ChainRepository {
+  /** A verification reads the whole chain; a few at once per process is plenty. */
+  private readonly verifications = new Slots(2, 'Two chain verifications are running; try again shortly');
+
   constructor(private readonly db: Database) {}
 
   /**
@@ -97,10 +101,12 @@ export class ChainRepository {
   async verify(): Promise<ChainVerdict> {
     // One snapshot for the walk and the counts, so a pass of the sealer meanwhile cannot make the answer
     // speak for links nobody checked.
-    return this.db.transaction(async (tx) => {
-      await tx.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-      return this.verifyIn(tx);
-    });
+    return this.verifications.run(() =>
+      this.db.transaction(async (tx) => {
+        await tx.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+        return this.verifyIn(tx);
+      }),
+    );
   }
 
   private async verifyIn(tx: Sql): Promise<ChainVerdict> {

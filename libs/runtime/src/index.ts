@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './coalescer.js';
 export * from './keyed-throttle.js';
 export * from './with-timeout.js';
+export * from './slots.js';

@@ -11,6 +11,7 @@ import { eventExportCopy } from './event-export.sql.js';
 import type { DecisionFilters, EventFilters } from './export-filters.js';
 import { ExportStream, type ExportStreamOptions } from './export-stream.js';
 import { isUuid } from './sql-literal.js';
+import { Slots } from '@arbiter/runtime';
 
 /** Exports running at once in one API process; each holds a Postgres connection for its whole length. */
 export const MAX_CONCURRENT_EXPORTS = 4;
@@ -50,7 +51,10 @@ interface PreparedCopy<M> {
 export class AuditExportRepository implements BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditExport');
   private readonly streams = new Set<ExportStream>();
-  private running = 0;
+  private readonly slots = new Slots(
+    MAX_CONCURRENT_EXPORTS,
+    'Too many exports are running; try again shortly',
+  );
 
   constructor(private readonly config: AppConfig) {}
 
@@ -106,16 +110,7 @@ export class AuditExportRepository implements BeforeApplicationShutdown {
     signal: AbortSignal | undefined,
     prepare: (client: pg.Client) => Promise<PreparedCopy<M>>,
   ): Promise<{ stream: ExportStream; meta: M }> {
-    if (this.running >= MAX_CONCURRENT_EXPORTS) {
-      throw new DomainError('RATE_LIMITED', 'Too many exports are running; try again shortly', undefined, 5);
-    }
-    this.running++;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.running--;
-    };
+    const release = this.slots.take();
     const client = this.connection();
     let stream: ExportStream | undefined;
     const abort = () => {
