@@ -32,9 +32,10 @@ export type AuditAction =
   | 'apikey.revoked'
   | 'auth.login_failed'
   | 'model.drift_detected'
-  | 'model.alert_acknowledged';
+  | 'model.alert_acknowledged'
+  | 'gold.created';
 
-export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth' | 'alert';
+export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth' | 'alert' | 'gold';
 
 export interface AuditEventInput {
   actor: Actor;

@@ -6,10 +6,10 @@ import {
   DomainError,
   type ErrorDetail,
   limits,
+  refusalOf,
   SubmitBatchDto,
   SubmitItemDto,
   validateInput,
-  wireCode,
 } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { checkCallbackUrl } from '@arbiter/delivery';
@@ -190,7 +190,7 @@ export class IngestService {
         prepared.push({ index, item: await this.prepare(principal, queue, dto, null) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        results[index] = { index, error: errorBody(error) };
+        results[index] = { index, error: refusalOf(error) };
       }
     }
     const inserted =
@@ -208,7 +208,7 @@ export class IngestService {
       results[index] =
         found && found.requestHash === item.requestHash
           ? { index, id: found.id, status: found.status }
-          : { index, error: errorBody(idempotencyConflict(item, found)) };
+          : { index, error: refusalOf(idempotencyConflict(item, found)) };
     }
     const fresh = prepared.filter((p) => inserted.has(p.item.id));
     for (const { item } of fresh)
@@ -364,14 +364,6 @@ function idempotencyConflict(item: Prepared, existing: ExistingItem | undefined)
       ? 'Idempotency-Key'
       : 'externalId';
   return new DomainError('IDEMPOTENCY_CONFLICT', `An item with this ${by} exists with a different body`);
-}
-
-function errorBody(error: DomainError) {
-  return {
-    code: wireCode(error.code),
-    message: error.message,
-    ...(error.details ? { details: error.details } : {}),
-  };
 }
 
 /** Hash of what the submission means, defaults applied, so `priority: 0` and an absent priority agree. */
