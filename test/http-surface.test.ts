@@ -190,7 +190,10 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     assert.deepEqual(submit.properties.reason.enum, ['low_confidence', 'model_error', 'policy', 'other']);
     const gold = doc.body.components.schemas.GoldItemDto;
     assert.deepEqual([...gold.required].sort(), ['expected', 'input', 'model', 'output']);
-    assert.ok(doc.body.paths['/api/v1/queues/{slug}/gold'].post.responses['404'], 'gold: unknown queue documented');
+    assert.ok(
+      doc.body.paths['/api/v1/queues/{slug}/gold'].post.responses['404'],
+      'gold: unknown queue documented',
+    );
     const ui = await api.client.get('/docs');
     assert.equal(ui.status, 200);
     assert.match(String(ui.body), /swagger/i);
