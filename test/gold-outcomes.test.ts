@@ -1,7 +1,10 @@
 // What becomes of gold decisions, against a real API, worker, PostgreSQL and Redis: never delivered whichever
 // way the item ends, never in a model's figures, exported with gold: true, and scored per reviewer against the
 // known answers (figures worked by hand).
+import { Reconciler, reviewJobId, reviewQueueName } from '@arbiter/dispatch';
+import { createRedis } from '@arbiter/redis';
 import type { INestApplicationContext } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -363,6 +366,43 @@ describe('gold decisions: never delivered, never in model figures, exported as g
       { token: admin },
     );
     assert.deepEqual(before2001.body.reviewers, []);
+  });
+
+  it('Postgres is the record: a gold item back in line whose Redis job was lost is queued again', async () => {
+    const queue = await newQueue(api.client, admin, { goldRate: 0.2 });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    await addGold(api.client, admin, queue.slug, [{}]);
+    await submit(queue.slug, key, 20);
+    const reviewer = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+    const gold = await goldClaim(reviewer.token, queue.slug);
+    await release(reviewer.token, gold);
+
+    const redis = createRedis(env.redisUrl, 'worker');
+    const bull = new Queue(reviewQueueName(queue.id), { connection: redis, prefix: env.redisPrefix });
+    try {
+      assert.equal(await bull.remove(reviewJobId(gold.item.id)), 1, 'its job, lost');
+      const reconciler = worker.get(Reconciler);
+      for (let n = 0; n < 13; n++) await reconciler.reconcileOnce();
+      assert.notEqual(await bull.getJobState(reviewJobId(gold.item.id)), 'unknown', 'queued again');
+      const counts = await bull.getJobCounts('wait', 'prioritized', 'active', 'delayed');
+      assert.equal(
+        Object.values(counts).reduce((a, b) => a + b, 0),
+        21,
+        'one job for each pending item, gold or real',
+      );
+    } finally {
+      await bull.close();
+      redis.disconnect();
+    }
+    const other = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+    let again: Claimed | null = null;
+    for (let n = 0; n < 40 && !again; n++) {
+      const claimed = await claim(other.token, queue.slug);
+      if (claimed.item.id === gold.item.id) again = claimed;
+      else await decide(other.token, claimed, { verdict: 'approve' });
+    }
+    assert.ok(again, 'handed out again');
+    assert.equal((await decide(other.token, again, { verdict: 'approve' })).itemStatus, 'approved');
   });
 
   it('with two reviews each one is scored, the item going to adjudication like any other', async () => {
