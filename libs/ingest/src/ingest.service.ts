@@ -420,7 +420,7 @@ function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView
  */
 function receivedAsShown(event: AuditEventView, createdAt: string): AuditEventView {
   const { qaSample: _qaSample, gold, ...data } = event.data;
-  const shownAs = (gold as { shownAs?: { seq: number; actor: Actor } } | undefined)?.shownAs;
+  const shownAs = (gold as { shownAs?: { seq?: number; actor: Actor } } | undefined)?.shownAs;
   if (!shownAs) return { ...event, data };
-  return { ...event, seq: shownAs.seq, at: createdAt, actor: shownAs.actor, data };
+  return { ...event, seq: shownAs.seq ?? event.seq, at: createdAt, actor: shownAs.actor, data };
 }
