@@ -1,18 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsNumber,
-  IsObject,
-  IsOptional,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { type ReviewVerdict, VERDICTS } from './review.dto.js';
-import { ModelDto, type Reason, REASONS } from './submit-item.dto.js';
+import { ModelDto, ModelField, OptionalConfidence, type Reason, REASONS } from './submit-item.dto.js';
 import { IsJsonValue, IsMetadata, Opaque } from './validation.js';
 
 /** The decision a reviewer should make of a gold item. */
@@ -39,17 +29,10 @@ export class GoldItemDto {
   @IsJsonValue()
   output!: unknown;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
+  @OptionalConfidence()
   confidence?: number;
 
-  @ApiProperty({ type: ModelDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ModelDto)
+  @ModelField()
   model!: ModelDto;
 
   @ApiProperty({ type: GoldExpectedDto })
