@@ -136,21 +136,7 @@ export async function seedDemoHistory(
         duration_ms: human ? Math.round(8_000 + random() * 50_000) : null,
       });
       const actor = { actor_type: 'service', actor_id: target.apiKeyId, actor_name: target.service };
-      events.push({
-        ...actor,
-        queue_id: target.queueId,
-        action: 'item.received',
-        subject_id: id,
-        occurred_at: submittedAt.toISOString(),
-        data: {
-          externalId: `demo-history-${v.version}-${n + 1}`,
-          reason: 'low_confidence',
-          confidence,
-          priority: 0,
-          model: { name: 'ticket-triage', version: v.version },
-          ...(qaSample ? { qaSample: true } : {}),
-        },
-      });
+      events.push(receivedEvent(actor, items.at(-1)!, qaSample ? { qaSample: true } : {}));
       if (human) {
         humanDecisions += 1;
         events.push({
@@ -253,93 +239,37 @@ interface TriageOutput {
 
 const triage = (category: Category, reply = REPLIES[category]): TriageOutput => ({ category, reply });
 
-/** The demo queue's gold items: tickets whose right decision is known, most of them ordinary-looking. */
-export const DEMO_GOLD: { ticket: string; output: TriageOutput; confidence: number; expected: Expected }[] = [
-  {
-    ticket: 'You charged my card after I cancelled.',
-    output: triage('billing'),
-    confidence: 0.71,
-    expected: { verdict: 'approve' },
-  },
-  {
-    ticket: 'The box came crushed and two glasses are broken.',
-    output: triage('billing'),
-    confidence: 0.58,
-    expected: { verdict: 'correct', output: triage('delivery') },
-  },
-  {
-    ticket: 'WIN A FREE PHONE!!! click the link now',
-    output: triage('other'),
-    confidence: 0.52,
-    expected: { verdict: 'reject' },
-  },
-  {
-    ticket: 'I cannot log in since the last update.',
-    output: triage('technical'),
-    confidence: 0.8,
-    expected: { verdict: 'approve' },
-  },
-  {
-    ticket: 'Why is my invoice in dollars? I live in France.',
-    output: triage('other'),
-    confidence: 0.49,
-    expected: { verdict: 'correct', output: triage('billing') },
-  },
-  {
-    ticket: 'The courier says he rang but nobody came to the door. I was home.',
-    output: triage('delivery'),
-    confidence: 0.77,
-    expected: { verdict: 'approve' },
-  },
-  {
-    ticket: 'Export to PDF gives an empty page.',
-    output: triage('technical', 'We got your message.'),
-    confidence: 0.66,
-    expected: { verdict: 'correct', output: triage('technical') },
-  },
-  {
-    ticket: 'Do you sell gift cards?',
-    output: triage('other'),
-    confidence: 0.83,
-    expected: { verdict: 'approve' },
-  },
-  {
-    ticket: 'buy cheap followers at best-price-followers dot net',
-    output: triage('technical'),
-    confidence: 0.47,
-    expected: { verdict: 'reject' },
-  },
-  {
-    ticket: 'I was refunded only half of the order.',
-    output: triage('delivery'),
-    confidence: 0.55,
-    expected: { verdict: 'correct', output: triage('billing') },
-  },
-  {
-    ticket: 'The parcel is stuck in customs for a week.',
-    output: triage('delivery'),
-    confidence: 0.74,
-    expected: { verdict: 'approve' },
-  },
-  {
-    ticket: 'The app drains my battery overnight.',
-    output: triage('other'),
-    confidence: 0.51,
-    expected: { verdict: 'correct', output: triage('technical') },
-  },
-  {
-    ticket: 'Can I change my delivery address after ordering?',
-    output: triage('delivery'),
-    confidence: 0.69,
-    expected: { verdict: 'approve' },
-  },
-  {
-    ticket: 'My discount code was not applied at checkout.',
-    output: triage('billing'),
-    confidence: 0.73,
-    expected: { verdict: 'approve' },
-  },
+/**
+ * The demo queue's gold items: a ticket, the category the model gave it (with a curt reply where marked),
+ * its confidence, and the right decision: approve, reject, or the category it should have had.
+ */
+const GOLD_TABLE: [string, Category, number, 'approve' | 'reject' | Category, 'curt'?][] = [
+  ['You charged my card after I cancelled.', 'billing', 0.71, 'approve'],
+  ['The box came crushed and two glasses are broken.', 'billing', 0.58, 'delivery'],
+  ['WIN A FREE PHONE!!! click the link now', 'other', 0.52, 'reject'],
+  ['I cannot log in since the last update.', 'technical', 0.8, 'approve'],
+  ['Why is my invoice in dollars? I live in France.', 'other', 0.49, 'billing'],
+  ['The courier says he rang but nobody came to the door. I was home.', 'delivery', 0.77, 'approve'],
+  ['Export to PDF gives an empty page.', 'technical', 0.66, 'technical', 'curt'],
+  ['Do you sell gift cards?', 'other', 0.83, 'approve'],
+  ['buy cheap followers at best-price-followers dot net', 'technical', 0.47, 'reject'],
+  ['I was refunded only half of the order.', 'delivery', 0.55, 'billing'],
+  ['The parcel is stuck in customs for a week.', 'delivery', 0.74, 'approve'],
+  ['The app drains my battery overnight.', 'other', 0.51, 'technical'],
+  ['Can I change my delivery address after ordering?', 'delivery', 0.69, 'approve'],
+  ['My discount code was not applied at checkout.', 'billing', 0.73, 'approve'],
 ];
+
+export const DEMO_GOLD: { ticket: string; output: TriageOutput; confidence: number; expected: Expected }[] =
+  GOLD_TABLE.map(([ticket, category, confidence, right, curt]) => ({
+    ticket,
+    output: triage(category, curt ? 'We got your message.' : undefined),
+    confidence,
+    expected:
+      right === 'approve' || right === 'reject'
+        ? { verdict: right }
+        : { verdict: 'correct', output: triage(right) },
+  }));
 
 export interface DemoGoldTarget {
   queueId: string;
@@ -404,26 +334,12 @@ export async function seedDemoGold(db: Database, target: DemoGoldTarget): Promis
         duration_ms: Math.round(10_000 + random() * 60_000),
       });
       rows.events.push(
-        {
-          actor_type: 'system',
-          actor_id: null,
-          actor_name: 'arbiter',
-          queue_id: target.queueId,
-          action: 'item.received',
-          subject_id: id,
-          occurred_at: created.toISOString(),
-          data: {
-            externalId,
-            reason: 'low_confidence',
-            confidence: gold.confidence,
-            priority: 0,
-            model: { name: 'ticket-triage', version: '2026-11' },
-            gold: {
-              templateId,
-              shownAs: { actor: { type: 'service', id: target.apiKeyId, name: target.service } },
-            },
+        receivedEvent({ actor_type: 'system', actor_id: null, actor_name: 'arbiter' }, rows.items.at(-1)!, {
+          gold: {
+            templateId,
+            shownAs: { actor: { type: 'service', id: target.apiKeyId, name: target.service } },
           },
-        },
+        }),
         decidedEvent(reviewer, target.queueId, id, decisionId, verdict, patch, decided),
       );
       rows.handouts.push({
@@ -457,6 +373,25 @@ function triagePatch(from: TriageOutput, to: TriageOutput): Row[] {
   return (['category', 'reply'] as const)
     .filter((field) => from[field] !== to[field])
     .map((field) => ({ op: 'replace', path: `/${field}`, value: to[field] }));
+}
+
+/** An item's item.received event as ingest writes it (claim_gold for a gold item, with `extra`). */
+function receivedEvent(actor: Row, item: Row, extra: Row = {}): Row {
+  return {
+    ...actor,
+    queue_id: item['queue_id'],
+    action: 'item.received',
+    subject_id: item['id'],
+    occurred_at: item['created_at'],
+    data: {
+      externalId: item['external_id'],
+      reason: 'low_confidence',
+      confidence: item['confidence'],
+      priority: 0,
+      model: { name: item['model_name'], version: item['model_version'] },
+      ...extra,
+    },
+  };
 }
 
 function decidedEvent(
@@ -532,22 +467,9 @@ export async function seedDemoSecondReview(
       updated_at: created.toISOString(),
     };
     rows.items.push(item);
-    rows.events.push({
-      actor_type: 'service',
-      actor_id: target.apiKeyId,
-      actor_name: target.service,
-      queue_id: target.queueId,
-      action: 'item.received',
-      subject_id: id,
-      occurred_at: created.toISOString(),
-      data: {
-        externalId,
-        reason: 'low_confidence',
-        confidence: item['confidence'],
-        priority: 0,
-        model: { name: 'ticket-triage', version: '2026-11' },
-      },
-    });
+    rows.events.push(
+      receivedEvent({ actor_type: 'service', actor_id: target.apiKeyId, actor_name: target.service }, item),
+    );
     if (!past && n < counts.past + counts.fresh) continue;
 
     // Who reviews first alternates; each review is right most of the time, and wrong the same way rarely.
