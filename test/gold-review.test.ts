@@ -90,7 +90,7 @@ describe('gold items reach reviewers exactly like real ones', () => {
         const released = await q.socket.call('claim:release', { token: claimed.claim.token });
         assert.deepEqual(released, { ok: true });
       },
-      80,
+      200,
       async (claimed) => {
         real = claimed;
         realView = await itemAs(claimed.item.id, q.reviewer.token);
@@ -183,7 +183,7 @@ describe('gold items reach reviewers exactly like real ones', () => {
     };
     let real: any;
     let realView: any;
-    const gold = await claimUntilGold(db, claim, release, 80, async (claimed) => {
+    const gold = await claimUntilGold(db, claim, release, 200, async (claimed) => {
       real = claimed;
       realView = await itemAs(claimed.item.id, q.reviewer.token);
     });

@@ -40,7 +40,7 @@ export async function claimUntilGold<C extends { item: { id: string } }>(
   db: pg.Client,
   claim: () => Promise<C>,
   release: (claimed: C) => Promise<void>,
-  tries = 80,
+  tries = 200,
   onFirstReal?: (claimed: C) => Promise<void>,
 ): Promise<C> {
   let seenReal = false;
