@@ -58,7 +58,7 @@ describe('gold decisions: never delivered, never in model figures, exported as g
       { model: MODEL, confidence: 0.6 },
       { model: { name: MODEL.name, version: 'gold-only' }, confidence: 0.6 },
     ]);
-    await submit(queue.slug, key, 60, { model: MODEL, confidence: 0.6 });
+    await submit(queue.slug, key, 150, { model: MODEL, confidence: 0.6 });
     const reviewer = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
     // Gold items rejected or corrected, real ones approved, until there are both; a real decision comes last.
     while (figures.gold.length < 3 || figures.real < 20) {
@@ -301,7 +301,7 @@ describe('gold decisions: never delivered, never in model figures, exported as g
       queue.slug,
       names.map((name) => ({ ...cases[name]!.gold, input: { case: name } })),
     );
-    await submit(queue.slug, key, 80);
+    await submit(queue.slug, key, 160);
     const sure = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
     const newcomer = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
 
