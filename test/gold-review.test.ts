@@ -214,7 +214,7 @@ describe('gold items reach reviewers exactly like real ones', () => {
 
   it('at about goldRate, and every template before any comes back', async () => {
     const q = await goldQueue({}, 5);
-    await submit(q.slug, q.key.key, 230);
+    await submit(q.slug, q.key.key, 320);
     const DRAWS = 200;
     const handed: (string | null)[] = [];
     for (let n = 0; n < DRAWS; n++) {
