@@ -48,15 +48,35 @@ export class Deliveries1764700000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, id)`);
 
+    await q.query(enqueueDeliverySql(false));
     await q.query(`
-      CREATE FUNCTION items_enqueue_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE CONSTRAINT TRIGGER items_delivery AFTER INSERT OR UPDATE OF status ON items
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+        WHEN (NEW.status IN ${TERMINAL})
+        EXECUTE FUNCTION items_enqueue_delivery()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER items_delivery ON items`);
+    await q.query(`DROP FUNCTION items_enqueue_delivery()`);
+    await q.query(`DROP TABLE delivery_attempts`);
+    await q.query(`DROP TABLE deliveries`);
+  }
+}
+
+/**
+ * The outbox trigger's function as this migration made it; with `skipGold` (migration 1765200000000) a gold
+ * item, whose decision is scored and never sent anywhere, gets no delivery.
+ */
+export function enqueueDeliverySql(skipGold: boolean): string {
+  return `      CREATE OR REPLACE FUNCTION items_enqueue_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         v_item items;
         v_url text;
         v_id uuid := gen_random_uuid();
       BEGIN
         SELECT * INTO v_item FROM items WHERE id = NEW.id;
-        IF NOT FOUND OR v_item.status NOT IN ${TERMINAL} THEN
+        IF NOT FOUND OR v_item.status NOT IN ${TERMINAL}${skipGold ? ' OR v_item.gold_template_id IS NOT NULL' : ''} THEN
           RETURN NULL;
         END IF;
         SELECT coalesce(nullif(v_item.callback_url, ''), nullif(q.callback_url, '')) INTO v_url
@@ -71,18 +91,5 @@ export class Deliveries1764700000000 implements MigrationInterface {
                 v_url)
         ON CONFLICT (item_id) DO NOTHING;
         RETURN NULL;
-      END $$`);
-    await q.query(`
-      CREATE CONSTRAINT TRIGGER items_delivery AFTER INSERT OR UPDATE OF status ON items
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-        WHEN (NEW.status IN ${TERMINAL})
-        EXECUTE FUNCTION items_enqueue_delivery()`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TRIGGER items_delivery ON items`);
-    await q.query(`DROP FUNCTION items_enqueue_delivery()`);
-    await q.query(`DROP TABLE delivery_attempts`);
-    await q.query(`DROP TABLE deliveries`);
-  }
+      END $$`;
 }

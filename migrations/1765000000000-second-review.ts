@@ -36,7 +36,7 @@ export class SecondReview1765000000000 implements MigrationInterface {
  * A reviewer may not take an item whose first review is theirs, nor adjudicate an item they reviewed in
  * the queue it came from.
  */
-const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
+export const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
           SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))
              AND (escalated_from_id IS NULL OR NOT EXISTS (
           SELECT 1 FROM decisions pr WHERE pr.item_id = items.id AND pr.reviewer_id = p_reviewer
@@ -46,7 +46,7 @@ const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
  * claim_item as before, but it skips items the reviewer gave the first review; asked for such an item by
  * id, it answers {"skip": true} so the caller puts the review job back for somebody else.
  */
-const CLAIM_ITEM = `
+export const CLAIM_ITEM = `
       CREATE OR REPLACE FUNCTION claim_item(
         p_queue uuid, p_item uuid, p_reviewer uuid, p_email text, p_token text, p_lease double precision,
         p_max_live integer

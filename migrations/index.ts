@@ -9,6 +9,7 @@ import { SafeFailure1764800000000 } from './1764800000000-safe-failure.js';
 import { DecisionsCarryQueue1764900000000 } from './1764900000000-decisions-carry-queue.js';
 import { SecondReview1765000000000 } from './1765000000000-second-review.js';
 import { CorrectnessMonitoring1765100000000 } from './1765100000000-correctness-monitoring.js';
+import { GoldItems1765200000000 } from './1765200000000-gold-items.js';
 import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
 import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   DecisionsCarryQueue1764900000000,
   SecondReview1765000000000,
   CorrectnessMonitoring1765100000000,
+  GoldItems1765200000000,
   TokenVersions1765300000000,
   CheapScrapes1765310000000,
 ];

@@ -4,6 +4,7 @@ import { AuthModule, hashPassword, IdentityService, type UserPrincipal, UserRepo
 import { ConfigModule } from '@arbiter/config';
 import { Database, DatabaseModule } from '@arbiter/database';
 import { EventsModule } from '@arbiter/events';
+import { GoldModule, GoldService } from '@arbiter/gold';
 import { IngestModule, IngestService } from '@arbiter/ingest';
 import { QueueService, QueuesModule } from '@arbiter/queues';
 import { RedisModule } from '@arbiter/redis';
@@ -12,9 +13,12 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { SubmitItemDto } from '@arbiter/contracts';
-import { seedDemoHistory } from './demo-history.js';
+import { DEMO_GOLD, seedDemoGold, seedDemoHistory, seedDemoSecondReview } from './demo-history.js';
 
-/** On an empty database: a demo queue with a few items, a reviewer, an auditor and a service key. */
+/**
+ * On an empty database: a demo queue with a few items and gold items, a two-review queue, two reviewers, an
+ * adjudicator, an auditor and a service key.
+ */
 const config = configOrExit();
 
 @Module({})
@@ -26,6 +30,8 @@ const DEMO = {
     password: config.BOOTSTRAP_ADMIN_PASSWORD ?? 'arbiter-admin-demo',
   },
   reviewer: { email: 'reviewer@arbiter.local', password: 'arbiter-reviewer-demo' },
+  reviewer2: { email: 'reviewer2@arbiter.local', password: 'arbiter-reviewer2-demo' },
+  lead: { email: 'lead@arbiter.local', password: 'arbiter-lead-demo' },
   auditor: { email: 'auditor@arbiter.local', password: 'arbiter-auditor-demo' },
 };
 
@@ -40,6 +46,7 @@ const app = await NestFactory.createApplicationContext(
       AuthModule,
       QueuesModule,
       IngestModule,
+      GoldModule,
     ],
   },
   { logger: ['error', 'warn'] },
@@ -49,6 +56,8 @@ const url = `http://localhost:${config.PORT}`;
 const logins = [
   ['admin', DEMO.admin],
   ['reviewer', DEMO.reviewer],
+  ['reviewer', DEMO.reviewer2],
+  ['lead', DEMO.lead],
   ['auditor', DEMO.auditor],
 ] as const;
 
@@ -98,15 +107,45 @@ if ((await users.count()) > 0) {
     onDrift: 'suspend_auto_approve',
     escalateTo: 'demo-escalations',
     leaseSeconds: 300,
+    goldRate: 0.05,
+  });
+  const adjudication = await queues.create(admin, 'demo-adjudication', {
+    name: 'Adjudication of two-review disagreements',
+    instructions:
+      'Two reviewers of demo-second-review disagreed: see both reviews beside the item and settle it.',
+    outputSchema: queue.outputSchema,
+  });
+  const secondReview = await queues.create(admin, 'demo-second-review', {
+    name: 'Support triage, two reviews',
+    instructions:
+      '## Two independent reviews\n\nEvery ticket here is reviewed by two people who do not see each other’s ' +
+      'decision. When they disagree, the ticket goes to demo-adjudication for a lead to settle.',
+    outputSchema: queue.outputSchema,
+    reviewsRequired: 2,
+    escalateTo: 'demo-adjudication',
+    leaseSeconds: 300,
   });
   const identity = app.get(IdentityService);
   const reviewer = await identity.createUser(admin, {
     ...DEMO.reviewer,
     roles: ['reviewer'],
-    queues: ['demo-support', 'demo-escalations'],
+    queues: ['demo-support', 'demo-escalations', 'demo-second-review'],
+  });
+  const reviewer2 = await identity.createUser(admin, {
+    ...DEMO.reviewer2,
+    roles: ['reviewer'],
+    queues: ['demo-support', 'demo-second-review'],
+  });
+  const lead = await identity.createUser(admin, {
+    ...DEMO.lead,
+    roles: ['reviewer'],
+    queues: ['demo-adjudication'],
   });
   await identity.createUser(admin, { ...DEMO.auditor, roles: ['auditor'], queues: [] });
-  const apiKey = await identity.createApiKey(admin, { service: 'demo-service', queues: ['demo-support'] });
+  const apiKey = await identity.createApiKey(admin, {
+    service: 'demo-service',
+    queues: ['demo-support', 'demo-second-review'],
+  });
 
   const history = await seedDemoHistory(
     app.get(Database),
@@ -140,6 +179,44 @@ if ((await users.count()) > 0) {
     ],
   );
 
+  const { results } = await app.get(GoldService).add(admin, queue.slug, {
+    items: DEMO_GOLD.map((gold) => ({
+      model: { name: 'ticket-triage', version: '2026-11' },
+      input: { ticket: gold.ticket },
+      output: gold.output,
+      confidence: gold.confidence,
+      expected: gold.expected,
+    })),
+  });
+  const gold = await seedDemoGold(app.get(Database), {
+    queueId: queue.id,
+    apiKeyId: apiKey.id,
+    service: apiKey.service,
+    templateIds: results.map((r) => {
+      if ('error' in r) throw new Error(`demo gold item ${r.index} refused: ${r.error.message}`);
+      return r.id;
+    }),
+    reviewers: [
+      { id: reviewer.id, email: reviewer.email, decided: 11, accuracy: 0.9 },
+      { id: reviewer2.id, email: reviewer2.email, decided: 9, accuracy: 0.7 },
+    ],
+  });
+  const twoReviews = await seedDemoSecondReview(
+    app.get(Database),
+    {
+      queueId: secondReview.id,
+      adjudicationQueueId: adjudication.id,
+      apiKeyId: apiKey.id,
+      service: apiKey.service,
+      reviewers: [
+        { id: reviewer.id, email: reviewer.email },
+        { id: reviewer2.id, email: reviewer2.email },
+      ],
+      adjudicator: { id: lead.id, email: lead.email },
+    },
+    { past: 150, adjudicationsWaiting: 3, fresh: 3, awaitingSecond: 5 },
+  );
+
   const ingest = app.get(IngestService);
   const service = {
     kind: 'service' as const,
@@ -170,6 +247,15 @@ if ((await users.count()) > 0) {
   for (const [role, login] of logins) console.log(`  ${role.padEnd(9)} ${login.email} / ${login.password}`);
   console.log(
     `  queue     demo-support (${tickets.length} items waiting), escalations go to demo-escalations`,
+  );
+  console.log(
+    `  gold      ${DEMO_GOLD.length} gold items in demo-support (goldRate 0.05), ${gold.decisions} past gold ` +
+      'decisions by the two reviewers: their accuracy is on Monitoring > Reviewers',
+  );
+  console.log(
+    `  2 reviews demo-second-review: ${twoReviews.items} items, each reviewed by reviewer and reviewer2 ` +
+      `(${twoReviews.disagreements} disagreements went to demo-adjudication, ${twoReviews.waiting} still wait ` +
+      `for lead to adjudicate); ${twoReviews.open} wait for a review now`,
   );
   console.log(
     `  history   ${history.items} past items of ticket-triage 2026-10 and 2026-11 (${history.humanDecisions} human ` +

@@ -8,7 +8,15 @@ import { ApiModule } from '../apps/api/src/api.module.js';
 import { ReviewGateway } from '../apps/api/src/review/review.gateway.js';
 import type { RequestOptions } from './support/api-client.js';
 import { type RunningApi, startApi } from './support/api-harness.js';
-import { itemBody, loginAdmin, newQueue, newServiceKey, newUser, uniqueSlug } from './support/factories.js';
+import {
+  goldItemBody,
+  itemBody,
+  loginAdmin,
+  newQueue,
+  newServiceKey,
+  newUser,
+  uniqueSlug,
+} from './support/factories.js';
 import { ReviewClient } from './support/review-client.js';
 import { ADMIN, createTestEnv, type TestEnv } from './support/test-env.js';
 
@@ -107,6 +115,10 @@ const HTTP: Record<string, HttpRow> = {
   'POST /api/v1/queues/:slug/resume': {
     expect: ADMIN_ONLY,
     request: async (f) => ({ path: `/api/v1/queues/${f.queueForPausing}/resume` }),
+  },
+  'POST /api/v1/queues/:slug/gold': {
+    expect: ADMIN_ONLY,
+    request: async (f) => ({ path: `/api/v1/queues/${f.queueA}/gold`, body: { items: [goldItemBody()] } }),
   },
 
   'POST /api/v1/users': {

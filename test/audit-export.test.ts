@@ -44,6 +44,7 @@ const CSV_HEADER = [
   'aiOutput',
   'finalOutput',
   'patch',
+  'gold',
 ];
 
 const jsonl = (text: string) =>
@@ -203,6 +204,7 @@ describe('audit export', () => {
           'decidedAt',
           'timeToDecisionMs',
           'durationMs',
+          'gold',
         ]);
       }
     });
@@ -228,6 +230,7 @@ describe('audit export', () => {
         decidedAt: decision.decidedAt,
         timeToDecisionMs: Date.parse(decision.decidedAt) - Date.parse(item.createdAt),
         durationMs: decision.durationMs,
+        gold: false,
       });
       assert.equal(typeof row.durationMs, 'number');
       assert.ok(row.timeToDecisionMs >= 0);

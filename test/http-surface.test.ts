@@ -172,6 +172,7 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
       '/api/v1/queues/{slug}/resume',
       '/api/v1/queues/{slug}/items',
       '/api/v1/queues/{slug}/items/batch',
+      '/api/v1/queues/{slug}/gold',
       '/api/v1/items/{id}',
       '/api/v1/users',
       '/api/v1/users/{id}',
@@ -187,6 +188,12 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     const submit = doc.body.components.schemas.SubmitItemDto;
     assert.deepEqual([...submit.required].sort(), ['externalId', 'input', 'model', 'reason']);
     assert.deepEqual(submit.properties.reason.enum, ['low_confidence', 'model_error', 'policy', 'other']);
+    const gold = doc.body.components.schemas.GoldItemDto;
+    assert.deepEqual([...gold.required].sort(), ['expected', 'input', 'model', 'output']);
+    assert.ok(
+      doc.body.paths['/api/v1/queues/{slug}/gold'].post.responses['404'],
+      'gold: unknown queue documented',
+    );
     const ui = await api.client.get('/docs');
     assert.equal(ui.status, 200);
     assert.match(String(ui.body), /swagger/i);

@@ -7,6 +7,7 @@ import { createWorkerApp } from '../apps/worker/src/worker.app.js';
 import { type RunningApi, startApi } from './support/api-harness.js';
 import { loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
 import { eventually, sleep } from './support/review-kit.js';
+import { addGold } from './support/gold-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 import { startWorkerProcess, type WorkerProcess } from './support/app-process.js';
 
@@ -20,6 +21,8 @@ interface Backlog {
   apiKeyId: string;
   service: string;
   reviewerId: string;
+  /** Rows with g % 11 == 5 and a human verdict are gold items: never folded. */
+  goldTemplateId: string;
   tag: string;
 }
 
@@ -28,7 +31,8 @@ interface Backlog {
  * event (some QA-sampled), then its decision with `item.decided` (`data.decisionId`), `item.auto_approved`
  * or, for an SLA fallback (never folded), `item.fallback`. Everything is a function of the row number g:
  * two queues, three versions, confidences (some absent), outputs with and without an array, corrections
- * that touch array elements, a field the reviewer adds and one removed, decision times over five hours.
+ * that touch array elements, a field the reviewer adds and one removed, decision times over five hours, and
+ * gold items among the human decisions.
  */
 async function insertBacklog(db: pg.Client, b: Backlog, from: number, to: number): Promise<void> {
   for (let start = from; start < to; start += INSERT_CHUNK) {
@@ -42,7 +46,7 @@ async function insertBacklog(db: pg.Client, b: Backlog, from: number, to: number
                      WHEN g % 10 = 9 THEN 'reject' ELSE 'approve' END AS verdict
            FROM generate_series($1::int, $2::int) g)
        INSERT INTO items (id, queue_id, service, api_key_id, external_id, request_hash, model_name, model_version,
-                          input, output, confidence, reason, status)
+                          input, output, confidence, reason, status, gold_template_id)
        SELECT gen_random_uuid(), CASE WHEN g % 3 = 0 THEN $4::uuid ELSE $3::uuid END, $6, $5::uuid,
               $7 || '-' || g, md5(g::text), $8, 'v' || (g / 7 % 3 + 1), jsonb_build_object('g', g),
               CASE WHEN g % 4 = 0 THEN jsonb_build_object('label', 'a')
@@ -51,9 +55,10 @@ async function insertBacklog(db: pg.Client, b: Backlog, from: number, to: number
               CASE WHEN g % 13 = 0 THEN NULL ELSE ((g * 37) % 1000 + 0.5) / 1000.0 END,
               'low_confidence',
               CASE verdict WHEN 'approve' THEN 'approved' WHEN 'correct' THEN 'corrected' WHEN 'reject' THEN 'rejected'
-                           WHEN 'auto_approve' THEN 'auto_approved' ELSE 'fallback' END
+                           WHEN 'auto_approve' THEN 'auto_approved' ELSE 'fallback' END,
+              CASE WHEN g % 11 = 5 AND verdict IN ('approve', 'correct', 'reject') THEN $9::uuid END
          FROM g`,
-      [start, end, b.queues[0], b.queues[1], b.apiKeyId, b.service, b.tag, MODEL],
+      [start, end, b.queues[0], b.queues[1], b.apiKeyId, b.service, b.tag, MODEL, b.goldTemplateId],
     );
     const mine = `i.external_id = $3 || '-' || g AND i.service = $4`;
     await db.query(
@@ -122,7 +127,7 @@ async function assertRollupsMatch(db: pg.Client): Promise<void> {
            EXISTS (SELECT 1 FROM audit_events r WHERE r.subject_id = i.id::text AND r.action = 'item.received'
                       AND r.data ? 'qaSample') AS qa
       FROM decisions d JOIN items i ON i.id = d.item_id
-     WHERE d.verdict IN ('approve', 'correct', 'reject', 'auto_approve')`;
+     WHERE d.verdict IN ('approve', 'correct', 'reject', 'auto_approve') AND i.gold_template_id IS NULL`;
   const hourOf = `to_char(r.hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24')`;
 
   const expected = await db.query(
@@ -238,6 +243,7 @@ async function assertDetectorsMatch(db: pg.Client): Promise<void> {
        FROM audit_events e JOIN decisions d ON d.id = (e.data->>'decisionId')::uuid
        JOIN items i ON i.id = d.item_id JOIN queues q ON q.id = d.queue_id
       WHERE e.action = 'item.decided' AND d.verdict IN ('approve', 'correct', 'reject')
+        AND i.gold_template_id IS NULL
       ORDER BY e.txid, e.seq`,
   );
   const replay = new Map<string, { state: DriftState; firstCross?: DriftState }>();
@@ -252,7 +258,7 @@ async function assertDetectorsMatch(db: pg.Client): Promise<void> {
   const human = await db.query<{ key: string; n: number }>(
     `SELECT json_build_array(d.queue_id, i.model_name, i.model_version)::text AS key, count(*)::int AS n
        FROM decisions d JOIN items i ON i.id = d.item_id
-      WHERE d.verdict IN ('approve', 'correct', 'reject') GROUP BY 1`,
+      WHERE d.verdict IN ('approve', 'correct', 'reject') AND i.gold_template_id IS NULL GROUP BY 1`,
   );
   const states = await db.query<{ key: string; state: DriftState }>(
     `SELECT json_build_array(queue_id, model_name, model_version)::text AS key, state FROM model_drift`,
@@ -310,7 +316,13 @@ describe('monitoring fold: every decision folded exactly once, through kills and
     const b = await newQueue(api.client, admin, { driftDelta: 0.05 });
     const key = await newServiceKey(api.client, admin, [a.slug, b.slug]);
     const reviewer = await newUser(api.client, admin, ['reviewer'], [a.slug, b.slug]);
-    backlog = { apiKeyId: key.id, service: key.service, reviewerId: reviewer.id };
+    const [goldTemplateId] = await addGold(api.client, admin, a.slug, [{}]);
+    backlog = {
+      apiKeyId: key.id,
+      service: key.service,
+      reviewerId: reviewer.id,
+      goldTemplateId: goldTemplateId!,
+    };
     queues.push(a.id, b.id);
     workerEnv = {
       DATABASE_URL: env.databaseUrl,
@@ -342,7 +354,15 @@ describe('monitoring fold: every decision folded exactly once, through kills and
   const foldable = async () =>
     (
       await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM decisions WHERE verdict IN ('approve', 'correct', 'reject', 'auto_approve')`,
+        `SELECT count(*)::int AS n FROM decisions d JOIN items i ON i.id = d.item_id
+          WHERE d.verdict IN ('approve', 'correct', 'reject', 'auto_approve') AND i.gold_template_id IS NULL`,
+      )
+    ).rows[0]!.n;
+  const goldDecided = async () =>
+    (
+      await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM decisions d JOIN items i ON i.id = d.item_id
+          WHERE i.gold_template_id IS NOT NULL`,
       )
     ).rows[0]!.n;
 
@@ -356,7 +376,8 @@ describe('monitoring fold: every decision folded exactly once, through kills and
     const total = 20_000;
     await insertBacklog(db, { ...backlog, queues: [queues[0]!, queues[1]!], tag: 'first' }, 0, total);
     const expected = await foldable();
-    assert.ok(expected > 18_000, String(expected));
+    assert.ok(expected > 16_000, String(expected));
+    assert.ok((await goldDecided()) > 1000, 'gold decisions in the backlog, which the fold leaves out');
 
     const held = await holdFold();
     const first = await startWorkerProcess(workerEnv);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type RunningApi, startApi } from '../support/api-harness.js';
@@ -101,6 +102,12 @@ describe('reviewer UI in Chromium (demo data)', { timeout: 180_000 }, () => {
       },
     });
     assert.match(stdout, /demo is set up/, `seed-demo output:\n${stdout}`);
+    // The steps follow the demo's four real items and their counts; gold hand-outs (5% of claims in the demo)
+    // are tested on their own (gold-review.test.ts), so none comes in between here.
+    const db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    await db.query(`UPDATE queues SET gold_rate = 0 WHERE slug = $1`, [QUEUE]);
+    await db.end();
     api = await startApi(env.config());
     adminToken = await loginAdmin(api.client);
 

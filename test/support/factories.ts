@@ -54,3 +54,15 @@ export function itemBody(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** A gold item (template) of the same shape as `itemBody()`'s, approved unless `expected` says otherwise. */
+export function goldItemBody(overrides: Record<string, unknown> = {}) {
+  return {
+    model: { name: 'classifier', version: '2026-11' },
+    input: { text: `Gold ${randomBytes(4).toString('hex')}: where is my order?` },
+    output: { label: 'complaint' },
+    confidence: 0.55,
+    expected: { verdict: 'approve' },
+    ...overrides,
+  };
+}

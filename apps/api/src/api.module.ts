@@ -4,6 +4,7 @@ import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
 import { DeliveryModule } from '@arbiter/delivery';
 import { DispatchModule } from '@arbiter/dispatch';
+import { GoldModule } from '@arbiter/gold';
 import { IngestModule } from '@arbiter/ingest';
 import { QueuesModule } from '@arbiter/queues';
 import { RedisModule } from '@arbiter/redis';
@@ -29,6 +30,7 @@ import { MonitoringController } from './controllers/monitoring.controller.js';
 import { ReviewBroadcaster } from './review/review-broadcaster.js';
 import { ReviewGateway } from './review/review.gateway.js';
 import { BootstrapService } from './bootstrap.service.js';
+import { GoldController } from './controllers/gold.controller.js';
 
 @Module({})
 export class ApiModule {
@@ -49,6 +51,7 @@ export class ApiModule {
         ReviewModule,
         DeliveryModule,
         MonitoringModule,
+        GoldModule,
       ],
       controllers: [
         AuthController,
@@ -63,6 +66,7 @@ export class ApiModule {
         AuditExportController,
         DeliveryController,
         MonitoringController,
+        GoldController,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: AuthGuard },

@@ -36,6 +36,7 @@ const ROUTE_ERRORS: Record<string, Record<number, string>> = {
   'post /api/v1/users': { 409: 'CONFLICT: a user with this email exists' },
   'post /api/v1/queues/{slug}/items': IDEMPOTENT_SUBMIT,
   'post /api/v1/queues/{slug}/items/batch': IDEMPOTENT_SUBMIT,
+  'post /api/v1/queues/{slug}/gold': { 404: 'NOT_FOUND: no such queue' },
   'post /api/v1/queues/{slug}/claim': {
     404: 'NOT_FOUND: no such queue',
     409: 'CONFLICT: the reviewer already holds the most live claims allowed',

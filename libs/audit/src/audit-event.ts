@@ -33,9 +33,10 @@ export type AuditAction =
   | 'auth.login_failed'
   | 'auth.login_throttled'
   | 'model.drift_detected'
-  | 'model.alert_acknowledged';
+  | 'model.alert_acknowledged'
+  | 'gold.created';
 
-export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth' | 'alert';
+export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth' | 'alert' | 'gold';
 
 export interface AuditEventInput {
   actor: Actor;

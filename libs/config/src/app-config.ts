@@ -24,7 +24,8 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   'change-me-now',
   'arbiter-admin-demo',
   'arbiter-reviewer-demo',
-  'arbiter-second-reviewer-demo',
+  'arbiter-reviewer2-demo',
+  'arbiter-lead-demo',
   'arbiter-auditor-demo',
 ];
 /** The shortest secret production takes, in bytes (a 256-bit HMAC key). */

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './error-code.js';
+import { type ErrorCode, wireCode } from './error-code.js';
 
 export interface ErrorDetail {
   path: string;
@@ -28,4 +28,13 @@ export class DomainError extends Error {
   static forbidden(message = 'Not allowed'): DomainError {
     return new DomainError('FORBIDDEN', message);
   }
+}
+
+/** A refused entry of a batch, as its result shows it: `{code, message, details?}`. */
+export function refusalOf(error: DomainError): { code: string; message: string; details?: ErrorDetail[] } {
+  return {
+    code: wireCode(error.code),
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+  };
 }

@@ -8,3 +8,4 @@ export * from './queue.dto.js';
 export * from './identity.dto.js';
 export * from './canonical-json.js';
 export * from './review.dto.js';
+export * from './gold-item.dto.js';

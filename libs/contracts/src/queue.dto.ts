@@ -90,6 +90,20 @@ export class QueueSettingsDto {
   qaSampleRate?: number;
 
   @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 0.2,
+    default: 0,
+    description:
+      'Share of the items handed to reviewers that are gold items (known answers, scored, never delivered), while ' +
+      'real work waits; admins and auditors see it',
+  })
+  @OptionalNotNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(0.2)
+  goldRate?: number;
+
+  @ApiPropertyOptional({
     default: false,
     description: 'Four-eyes: unless true, admins may not claim or decide items of this queue',
   })

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -37,6 +38,25 @@ export class ModelDto {
   version!: string;
 }
 
+/** The model that made an output: `{name, version}`. */
+export const ModelField = () =>
+  applyDecorators(
+    ApiProperty({ type: ModelDto }),
+    IsObject(),
+    ValidateNested(),
+    Type(() => ModelDto),
+  );
+
+/** The model's confidence in its output, when it gives one: a number in [0, 1]. */
+export const OptionalConfidence = () =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: 0, maximum: 1 }),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(0),
+    Max(1),
+  );
+
 export class SubmitItemDto {
   @ApiProperty({ description: 'Your id for this output; unique per service and queue', maxLength: 256 })
   @IsString()
@@ -44,10 +64,7 @@ export class SubmitItemDto {
   @MaxLengthLimit('externalIdLength')
   externalId!: string;
 
-  @ApiProperty({ type: ModelDto })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ModelDto)
+  @ModelField()
   model!: ModelDto;
 
   @ApiProperty({ description: 'What the model saw (any JSON)' })
@@ -61,11 +78,7 @@ export class SubmitItemDto {
   @IsJsonValue({ message: 'output is required unless reason is model_error' })
   output?: unknown;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
+  @OptionalConfidence()
   confidence?: number;
 
   @ApiProperty({ enum: REASONS })

@@ -1,4 +1,4 @@
-import { AuditRepository } from '@arbiter/audit';
+import { type Actor, type AuditEventView, AuditRepository } from '@arbiter/audit';
 import { canSeeQueue, hasRole, type Principal, type ServicePrincipal } from '@arbiter/auth';
 import { AppConfig } from '@arbiter/config';
 import {
@@ -6,10 +6,10 @@ import {
   DomainError,
   type ErrorDetail,
   limits,
+  refusalOf,
   SubmitBatchDto,
   SubmitItemDto,
   validateInput,
-  wireCode,
 } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { checkCallbackUrl } from '@arbiter/delivery';
@@ -153,26 +153,24 @@ export class IngestService {
 
   /** An item with its history, if the principal may see it; NOT_FOUND otherwise (no existence leak). */
   async get(principal: Principal, id: string): Promise<ItemView> {
-    const item = /^[0-9a-f-]{36}$/i.test(id) ? await this.items.findView(id) : null;
+    const [item, flags] = /^[0-9a-f-]{36}$/i.test(id)
+      ? await Promise.all([this.items.findView(id), this.items.readerFlags(id)])
+      : [null, null];
     const visible =
       item &&
+      flags &&
       (principal.kind === 'service'
-        ? item.service === principal.service
+        ? item.service === principal.service && !flags.gold
         : hasRole(principal, 'admin', 'auditor') || canSeeQueue(principal, item.queueId));
     if (!visible) throw DomainError.notFound('Item');
     let history = await this.audit.historyOf(item.id);
     if (principal.kind === 'user' && !hasRole(principal, 'admin', 'auditor')) {
-      // A reviewer reviews blind: not told which items are QA samples, and, while an item waits for its
-      // second review, not shown the first (they must be independent). Admins and auditors see everything.
-      const hideDecisions =
-        !FINAL_STATUSES.has(item.status) && (await this.items.awaitsSecondReview(item.id));
+      // A reviewer reviews blind: not told which items are QA samples or gold, and, while an item waits for
+      // its second review, not shown the first (they must be independent). Admins and auditors see everything.
+      const hideDecisions = !FINAL_STATUSES.has(item.status) && flags.awaitsSecondReview;
       history = history
         .filter((event) => !(hideDecisions && event.action === 'item.decided'))
-        .map((event) => {
-          if (event.action !== 'item.received' || !('qaSample' in event.data)) return event;
-          const { qaSample: _qaSample, ...data } = event.data;
-          return { ...event, data };
-        });
+        .map((event) => (event.action === 'item.received' ? receivedAsShown(event, item.createdAt) : event));
     }
     return { ...stripInternal(item), history };
   }
@@ -190,7 +188,7 @@ export class IngestService {
         prepared.push({ index, item: await this.prepare(principal, queue, dto, null) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        results[index] = { index, error: errorBody(error) };
+        results[index] = { index, error: refusalOf(error) };
       }
     }
     const inserted =
@@ -208,7 +206,7 @@ export class IngestService {
       results[index] =
         found && found.requestHash === item.requestHash
           ? { index, id: found.id, status: found.status }
-          : { index, error: errorBody(idempotencyConflict(item, found)) };
+          : { index, error: refusalOf(idempotencyConflict(item, found)) };
     }
     const fresh = prepared.filter((p) => inserted.has(p.item.id));
     for (const { item } of fresh)
@@ -366,14 +364,6 @@ function idempotencyConflict(item: Prepared, existing: ExistingItem | undefined)
   return new DomainError('IDEMPOTENCY_CONFLICT', `An item with this ${by} exists with a different body`);
 }
 
-function errorBody(error: DomainError) {
-  return {
-    code: wireCode(error.code),
-    message: error.message,
-    ...(error.details ? { details: error.details } : {}),
-  };
-}
-
 /** Hash of what the submission means, defaults applied, so `priority: 0` and an absent priority agree. */
 function requestHashOf(queueSlug: string, dto: SubmitItemDto): string {
   return sha256(
@@ -422,4 +412,15 @@ function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView
     updatedAt: at,
     decision: null,
   };
+}
+
+/**
+ * An item's `item.received` event as reviewers see it: without the QA-sample mark, and for a gold item as the
+ * submission it poses as (the service it borrowed, its creation time, a sequence number among real ones).
+ */
+function receivedAsShown(event: AuditEventView, createdAt: string): AuditEventView {
+  const { qaSample: _qaSample, gold, ...data } = event.data;
+  const shownAs = (gold as { shownAs?: { seq?: number; actor: Actor } } | undefined)?.shownAs;
+  if (!shownAs) return { ...event, data };
+  return { ...event, seq: shownAs.seq ?? event.seq, at: createdAt, actor: shownAs.actor, data };
 }

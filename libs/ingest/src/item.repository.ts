@@ -175,7 +175,7 @@ export class ItemRepository {
       status: ItemView['status'];
     }>(
       `SELECT id, queue_id, external_id, idempotency_key, request_hash, status FROM items
-        WHERE service = $1
+        WHERE service = $1 AND gold_template_id IS NULL
           AND (idempotency_key = ANY($2::text[]) OR (queue_id = $3 AND external_id = ANY($4::text[])))`,
       [service, idempotencyKeys, queueId, externalIds],
     );
@@ -189,13 +189,16 @@ export class ItemRepository {
     }));
   }
 
-  /** True while the item waits for its second review (reviewsRequired 2) after a first one was given. */
-  async awaitsSecondReview(id: string): Promise<boolean> {
-    const [row] = await this.db.query<{ waiting: boolean }>(
-      `SELECT first_review_id IS NOT NULL AS waiting FROM items WHERE id = $1`,
+  /**
+   * What decides how much of an item a reader is shown: whether it waits for its second review
+   * (reviewsRequired 2) after a first one was given, and whether it is a gold item.
+   */
+  async readerFlags(id: string): Promise<{ awaitsSecondReview: boolean; gold: boolean }> {
+    const [row] = await this.db.query<{ waiting: boolean; gold: boolean }>(
+      `SELECT first_review_id IS NOT NULL AS waiting, gold_template_id IS NOT NULL AS gold FROM items WHERE id = $1`,
       [id],
     );
-    return row?.waiting ?? false;
+    return { awaitsSecondReview: row?.waiting ?? false, gold: row?.gold ?? false };
   }
 
   async findView(id: string): Promise<(ItemView & { queueId: string }) | null> {

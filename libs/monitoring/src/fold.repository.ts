@@ -60,7 +60,7 @@ export interface FoldResult {
  * ended, so nothing can appear behind the watermark later and every decision is read exactly once.
  * The events are cut to the batch before anything is joined to them, so a pass costs its batch, not the
  * backlog; each event gives one row (with no decision when it names none to fold), so the last row is
- * always the last event read.
+ * always the last event read. A gold item's decisions are never folded: they judge the reviewer, not the model.
  */
 const NEXT_DECISIONS = `
   WITH e AS (
@@ -70,8 +70,8 @@ const NEXT_DECISIONS = `
      ORDER BY e.txid, e.seq
      LIMIT $4
   )
-  SELECT e.txid::text AS txid, e.seq::text AS seq, d.queue_id, i.model_name, i.model_version, d.verdict,
-         d.decided_at, i.confidence, d.patch,
+  SELECT e.txid::text AS txid, e.seq::text AS seq, CASE WHEN i.gold_template_id IS NULL THEN d.queue_id END AS queue_id,
+         i.model_name, i.model_version, d.verdict, d.decided_at, i.confidence, d.patch,
          CASE WHEN d.verdict <> 'auto_approve' THEN i.output END AS ai_output,
          d.verdict <> 'auto_approve' AND EXISTS (
            SELECT 1 FROM audit_events r

@@ -20,6 +20,13 @@ export interface ReviewerActivity {
   p90DurationMs: number | null;
 }
 
+/** Gold items a reviewer decided or escalated in the range, and how many of those they got right. */
+export interface GoldTally {
+  reviewerId: string;
+  scored: number;
+  correct: number;
+}
+
 /** Two reviews of one item in one round, attributed to the range by the later one. */
 export interface ReviewPair {
   first: { reviewerId: string; verdict: VerdictCategory };
@@ -77,6 +84,26 @@ const PAIRS = `
    WHERE o.n % 2 = 0 AND o.prev_reviewer <> o.reviewer_id
      AND ($2::timestamptz IS NULL OR o.decided_at >= $2) AND ($3::timestamptz IS NULL OR o.decided_at < $3)`;
 
+/**
+ * Every human decision on a gold item is scored: right when its verdict is the expected one and, for a
+ * correction, its final output equals the expected output (JSON equality: jsonb compares values, not text).
+ * Each review of a two-review item and an adjudicator's decision count alike. An escalation is scored and
+ * never right: a gold item has a known answer, so passing it on misses it.
+ */
+const GOLD = `
+  WITH scored AS (
+    SELECT d.reviewer_id,
+           d.verdict = t.expected_verdict AND (d.verdict <> 'correct' OR d.output = t.expected_output) AS correct
+      FROM items i JOIN gold_templates t ON t.id = i.gold_template_id JOIN decisions d ON d.item_id = i.id
+     WHERE i.gold_template_id IS NOT NULL AND d.reviewer_id IS NOT NULL AND d.verdict IN ('approve', 'correct', 'reject')
+       AND ${IN_RANGE('d.decided_at')}
+    UNION ALL
+    SELECT c.reviewer_id, false FROM items i JOIN claims c ON c.item_id = i.id
+     WHERE i.gold_template_id IS NOT NULL AND c.status = 'escalated' AND ${IN_RANGE('c.ended_at')}
+  )
+  SELECT reviewer_id, count(*)::int AS scored, count(*) FILTER (WHERE correct)::int AS correct
+    FROM scored GROUP BY reviewer_id`;
+
 @Injectable()
 export class ReviewerQualityRepository {
   constructor(private readonly db: Database) {}
@@ -102,6 +129,14 @@ export class ReviewerQualityRepository {
       medianDurationMs: r.median === null ? null : Math.round(r.median),
       p90DurationMs: r.p90 === null ? null : Math.round(r.p90),
     }));
+  }
+
+  async gold(range: ReviewerRange): Promise<GoldTally[]> {
+    const rows = await this.db.query<{ reviewer_id: string; scored: number; correct: number }>(
+      GOLD,
+      paramsOf(range),
+    );
+    return rows.map((r) => ({ reviewerId: r.reviewer_id, scored: r.scored, correct: r.correct }));
   }
 
   async pairs(range: ReviewerRange): Promise<ReviewPair[]> {

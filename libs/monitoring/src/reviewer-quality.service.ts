@@ -32,10 +32,12 @@ export class ReviewerQualityService {
       from: query.from ? (normalizeIsoTime(query.from) ?? undefined) : undefined,
       to: query.to ? (normalizeIsoTime(query.to) ?? undefined) : undefined,
     };
-    const [activity, pairs] = await Promise.all([
+    const [activity, pairs, gold] = await Promise.all([
       this.reviewers.activity(range),
       this.reviewers.pairs(range),
+      this.reviewers.gold(range),
     ]);
+    const goldOf = new Map(gold.map((g) => [g.reviewerId, g]));
     // Each pair counts for both of its reviewers, each seen from their own side.
     const sides = new Map<string, [VerdictCategory, VerdictCategory][]>();
     for (const { first, second } of pairs) {
@@ -51,8 +53,7 @@ export class ReviewerQualityService {
       verdicts: { approve: a.approve, correct: a.correct, reject: a.reject, escalate: a.escalate },
       medianDurationMs: a.medianDurationMs,
       p90DurationMs: a.p90DurationMs,
-      // Gold items are not stored yet, so no decision is scored against a known answer.
-      gold: goldScore(0, 0),
+      gold: goldScore(goldOf.get(a.id)?.scored ?? 0, goldOf.get(a.id)?.correct ?? 0),
       agreement: agreement(sides.get(a.id) ?? []),
     }));
     reviewers.sort((a, b) => b.decisions - a.decisions || a.reviewer.email.localeCompare(b.reviewer.email));

@@ -19,6 +19,7 @@ interface QueueRow {
   escalate_to: string | null;
   reviews_required: number;
   qa_sample_rate: number;
+  gold_rate: number;
   allow_admin_review: boolean;
   max_pending: number | null;
   callback_url: string | null;
@@ -48,6 +49,7 @@ const COLUMNS: Record<keyof QueueSettings, { column: string; json?: boolean }> =
   escalateTo: { column: 'escalate_to_id' },
   reviewsRequired: { column: 'reviews_required' },
   qaSampleRate: { column: 'qa_sample_rate' },
+  goldRate: { column: 'gold_rate' },
   allowAdminReview: { column: 'allow_admin_review' },
   maxPending: { column: 'max_pending' },
   callbackUrl: { column: 'callback_url' },
@@ -72,6 +74,7 @@ function toQueue(row: QueueRow): Queue {
     escalateTo: row.escalate_to,
     reviewsRequired: row.reviews_required,
     qaSampleRate: row.qa_sample_rate,
+    goldRate: row.gold_rate,
     allowAdminReview: row.allow_admin_review,
     maxPending: row.max_pending,
     callbackUrl: row.callback_url,

@@ -1,4 +1,4 @@
-import { actorOf, canSeeQueue, type Principal } from '@arbiter/auth';
+import { actorOf, canSeeQueue, hasRole, type Principal } from '@arbiter/auth';
 import { AppConfig } from '@arbiter/config';
 import { DomainError, type ErrorDetail } from '@arbiter/contracts';
 import { checkCallbackUrl } from '@arbiter/delivery';
@@ -29,14 +29,14 @@ export class QueueService {
 
   async list(principal: Principal): Promise<Queue[]> {
     const all = await this.queues.list();
-    return all.filter((q) => canSeeQueue(principal, q.id));
+    return all.filter((q) => canSeeQueue(principal, q.id)).map((q) => shownTo(principal, q));
   }
 
   /** A queue the principal may see; any other answers NOT_FOUND, so membership does not leak. */
   async get(principal: Principal, slug: string): Promise<Queue> {
     const queue = await this.queues.findBySlug(slug);
     if (!queue || !canSeeQueue(principal, queue.id)) throw DomainError.notFound('Queue');
-    return queue;
+    return shownTo(principal, queue);
   }
 
   async update(principal: Principal, slug: string, change: QueueSettings): Promise<Queue> {
@@ -105,4 +105,11 @@ export class QueueService {
     const verdict = await checkCallbackUrl(url, this.config.WEBHOOK_ALLOW_HOSTS);
     if (!verdict.ok) throw DomainError.validation([{ path, message: `${path} ${verdict.reason}` }]);
   }
+}
+
+/** A queue as the principal is shown it: reviewers are not told how many of their items are gold. */
+function shownTo(principal: Principal, queue: Queue): Queue {
+  if (hasRole(principal, 'admin', 'auditor')) return queue;
+  const { goldRate: _goldRate, ...shown } = queue;
+  return shown;
 }

@@ -15,6 +15,8 @@ export interface Queue {
   escalateTo: string | null;
   reviewsRequired: number;
   qaSampleRate: number;
+  /** Share of hand-outs that are gold items; absent from what reviewers are shown of the queue. */
+  goldRate?: number;
   /** Whether admins may claim and decide this queue's items (four-eyes when false). */
   allowAdminReview: boolean;
   /** Backlog cap: beyond this many pending items submits are refused with 429. */
@@ -48,6 +50,7 @@ export interface QueueSettings {
   escalateTo?: string | null;
   reviewsRequired?: number;
   qaSampleRate?: number;
+  goldRate?: number;
   allowAdminReview?: boolean;
   maxPending?: number | null;
   callbackUrl?: string | null;

@@ -123,21 +123,48 @@ export class ClaimRepository {
     leaseSeconds: number,
     maxLive: number,
   ): Promise<{ claim: Claim; item: ItemView } | null | 'skip'> {
+    return this.claimBy(
+      `SELECT claim_item($1, $2, $3, $4, $5, $6, $7) AS result`,
+      [queue.id, itemId, reviewer.id, reviewer.email, token, leaseSeconds, maxLive],
+      queue.slug,
+      maxLive,
+    );
+  }
+
+  /**
+   * Makes a gold item and claims it for the reviewer (or claims one already waiting), answered exactly like a
+   * claim of a real item. Null when no real item waits for this reviewer (gold only stands in for real work)
+   * or the queue has no gold template.
+   */
+  async claimGold(
+    queue: { id: string; slug: string },
+    reviewer: Reviewer,
+    token: string,
+    leaseSeconds: number,
+    maxLive: number,
+  ): Promise<{ claim: Claim; item: ItemView } | null> {
+    const outcome = await this.claimBy(
+      `SELECT claim_gold($1, $2, $3, $4, $5, $6) AS result`,
+      [queue.id, reviewer.id, reviewer.email, token, leaseSeconds, maxLive],
+      queue.slug,
+      maxLive,
+    );
+    return outcome === 'skip' ? null : outcome;
+  }
+
+  private async claimBy(
+    sql: string,
+    params: unknown[],
+    slug: string,
+    maxLive: number,
+  ): Promise<{ claim: Claim; item: ItemView } | null | 'skip'> {
     try {
       const [row] = await this.db.query<{
         result: { claim: ClaimJson; item: ItemRow } | { skip: true } | null;
-      }>(`SELECT claim_item($1, $2, $3, $4, $5, $6, $7) AS result`, [
-        queue.id,
-        itemId,
-        reviewer.id,
-        reviewer.email,
-        token,
-        leaseSeconds,
-        maxLive,
-      ]);
+      }>(sql, params);
       if (!row?.result) return null;
       if ('skip' in row.result) return 'skip';
-      const { queueId: _queueId, ...item } = itemViewFromRow({ ...row.result.item, queue_slug: queue.slug });
+      const { queueId: _queueId, ...item } = itemViewFromRow({ ...row.result.item, queue_slug: slug });
       return { claim: claimFromJson(row.result.claim), item };
     } catch (error) {
       if (hintOf(error) === 'arbiter:claim_limit') {

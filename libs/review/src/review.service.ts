@@ -88,6 +88,34 @@ export class ReviewService {
     const queue = await this.workQueue(principal, slug);
     const reviewer = reviewerOf(principal);
     const token = randomBytes(24).toString('base64url');
+    const claimed =
+      (await this.claimGold(queue, reviewer, token)) ?? (await this.claimReal(queue, reviewer, token));
+    if (!claimed) return { item: null };
+    this.leases.schedule(claimed.claim.id, claimed.claim.expiresAt);
+    this.changed.touch(queue.id);
+    return { item: claimed.item, claim: grant(claimed.claim) };
+  }
+
+  /**
+   * At the queue's goldRate, a gold item in place of the real one. A queue needing two reviews hands each item
+   * out twice, so it draws at half the rate: the share of gold among the items reviewers get stays goldRate.
+   */
+  private async claimGold(
+    queue: Queue,
+    reviewer: Reviewer,
+    token: string,
+  ): Promise<{ claim: Claim; item: ItemView } | null> {
+    const chance = (queue.goldRate ?? 0) / queue.reviewsRequired;
+    if (!(Math.random() < chance)) return null;
+    return this.claims.claimGold(queue, reviewer, token, queue.leaseSeconds, MAX_LIVE_CLAIMS);
+  }
+
+  /** The next real item: from its review job in Redis, or straight from Postgres when Redis has none. */
+  private async claimReal(
+    queue: Queue,
+    reviewer: Reviewer,
+    token: string,
+  ): Promise<{ claim: Claim; item: ItemView } | null> {
     let claimed: { claim: Claim; item: ItemView } | null = null;
     // Items awaiting a second review whose first was this reviewer's: held until the claim is settled, then
     // put back in line for somebody else (put back at once, they would be taken again by the next attempt).
@@ -133,10 +161,7 @@ export class ReviewService {
       );
       claimed = fallback === 'skip' ? null : fallback;
     }
-    if (!claimed) return { item: null };
-    this.leases.schedule(claimed.claim.id, claimed.claim.expiresAt);
-    this.changed.touch(queue.id);
-    return { item: claimed.item, claim: grant(claimed.claim) };
+    return claimed;
   }
 
   async heartbeat(principal: UserPrincipal, token: string): Promise<{ claim: ClaimGrant }> {

@@ -301,6 +301,8 @@ export interface DecisionRecord {
   decidedAt: string;
   timeToDecisionMs: number | null;
   durationMs: number | null;
+  /** A decision on a gold item: scored against a known answer, never delivered. */
+  gold: boolean;
 }
 
 /** GET /api/v1/audit/verify. */

@@ -10,6 +10,9 @@ const utcMillis = (column: string) =>
 const TIME_TO_DECISION = `round(date_part('epoch',
   date_trunc('milliseconds', d.decided_at) - date_trunc('milliseconds', i.created_at)) * 1000)::bigint`;
 
+/** Whether the decision is of a gold item (a known answer scoring the reviewer), as `true` or `false`. */
+const GOLD = `CASE WHEN i.gold_template_id IS NULL THEN 'false' ELSE 'true' END`;
+
 /**
  * How a value becomes JSON text: `string` through to_json (escaped, null for NULL); `plain` for a NOT NULL
  * value that never needs escaping (a UUID, a formatted time), quoted as is; `number` and `json` as their
@@ -73,6 +76,7 @@ export const DECISION_JSON = jsonObject([
   ['decidedAt', 'plain', utcMillis('d.decided_at')],
   ['timeToDecisionMs', 'number', TIME_TO_DECISION],
   ['durationMs', 'number', 'd.duration_ms'],
+  ['gold', 'raw', GOLD],
 ]);
 
 /**
@@ -100,6 +104,7 @@ export const DECISION_CSV_COLUMNS: [name: string, cell: string, mayBeFormula: bo
   ['aiOutput', 'i.output::text', true],
   ['finalOutput', 'd.output::text', true],
   ['patch', 'd.patch::text', true],
+  ['gold', GOLD, false],
 ];
 
 /**
