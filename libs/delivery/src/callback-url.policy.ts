@@ -1,6 +1,6 @@
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { withTimeout } from '@arbiter/runtime';
+import { resolveCallbackHost } from './host-resolver.js';
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
@@ -99,7 +99,7 @@ export async function checkCallbackUrl(raw: string, allowHosts: readonly string[
   }
   let addresses: { address: string }[];
   try {
-    addresses = await withTimeout(lookup(host, { all: true, verbatim: true }), 2000, 'DNS');
+    addresses = await withTimeout(resolveCallbackHost(host), 2000, 'DNS');
   } catch {
     return { ok: true, url };
   }

@@ -224,8 +224,11 @@ const thresholds = new Map<string, number>();
  * is corrected by simulation: a fixed-seed Monte-Carlo estimate of ARL0 at h (400 in-control runs), moving h
  * by ln(estimate / arl0) since ARL0 grows like e^h, twice. Deterministic, about 0.1 s.
  */
-export function cusumThreshold(p0: number, p1: number, arl0 = TARGET_ARL0): number {
-  const key = `${p0.toFixed(6)}:${p1.toFixed(6)}:${arl0}`;
+export function cusumThreshold(rate0: number, rate1: number, arl0 = TARGET_ARL0): number {
+  // Rounded before use as well as for the cache, so every process (and every order of calls) agrees on h
+  // to the last bit: the fold's workers and a replay of the same decisions must reach the same state.
+  const [p0, p1] = [Number(rate0.toFixed(6)), Number(rate1.toFixed(6))];
+  const key = `${p0}:${p1}:${arl0}`;
   const known = thresholds.get(key);
   if (known !== undefined) return known;
   const { q0, up, down } = cusumWeights(p0, p1);
