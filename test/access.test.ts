@@ -16,7 +16,7 @@ describe('roles and object-level access', () => {
   let adminToken: string;
   let queueA: string;
   let queueB: string;
-  let keyA: { id: string; key: string };
+  let keyA: { id: string; key: string; service: string };
   let keyB: { id: string; key: string };
   /** Another service allowed on queue A: it must still not read service A's items. */
   let keyA2: { id: string; key: string };
@@ -197,6 +197,15 @@ describe('roles and object-level access', () => {
         assert.equal(res.body.message, missing.body.message);
         assert.equal(res.body.id, undefined);
       }
+    });
+
+    it("the same service's other keys read it only when they may use its queue", async () => {
+      const rotated = await newServiceKey(api.client, adminToken, [queueA, queueB], keyA.service);
+      const elsewhere = await newServiceKey(api.client, adminToken, [queueB], keyA.service);
+      const read = await getItem(itemA, { apiKey: rotated.key });
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.equal(read.body.id, itemA);
+      assertError(await getItem(itemA, { apiKey: elsewhere.key }), 404, 'NOT_FOUND');
     });
 
     it('admins and auditors can read it', async () => {

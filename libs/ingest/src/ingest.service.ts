@@ -159,8 +159,10 @@ export class IngestService {
     const visible =
       item &&
       flags &&
+      // A service reads what it submitted through any of its keys that may use the item's queue: a rotated key
+      // keeps reading the old key's items, a key scoped to other queues does not.
       (principal.kind === 'service'
-        ? item.service === principal.service && !flags.gold
+        ? item.service === principal.service && principal.queueIds.has(item.queueId) && !flags.gold
         : hasRole(principal, 'admin', 'auditor') || canSeeQueue(principal, item.queueId));
     if (!visible) throw DomainError.notFound('Item');
     let history = await this.audit.historyOf(item.id);
