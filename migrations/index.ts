@@ -12,6 +12,7 @@ import { CorrectnessMonitoring1765100000000 } from './1765100000000-correctness-
 import { GoldItems1765200000000 } from './1765200000000-gold-items.js';
 import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
 import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
+import { LoginRoles1765320000000 } from './1765320000000-login-roles.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -29,5 +30,7 @@ export const MIGRATIONS = [
   GoldItems1765200000000,
   TokenVersions1765300000000,
   CheapScrapes1765310000000,
+  LoginRoles1765320000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';
+export { SEALER_ROLE } from './1765320000000-login-roles.js';

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { createDatabaseIfMissing, createDataSource, databaseName } from '@arbiter/database';
 import { redactUrl } from '@arbiter/config';
+import { SEALER_ROLE } from '@arbiter/migrations';
+import pg from 'pg';
 import { checkPostgres, configOrExit, failStartup, StartupError } from '@arbiter/runtime';
 
 /** Creates the database if it is missing and applies every pending migration. */
@@ -24,6 +26,15 @@ try {
       ? `applied ${applied.length} migration(s) to ${redactUrl(config.DATABASE_URL)}: ${applied.map((m) => m.name).join(', ')}`
       : `schema of ${redactUrl(config.DATABASE_URL)} is up to date`,
   );
+  // Passwords are configuration, not schema: set (again) on every run, from the environment.
+  const passwords: [string, string | undefined][] = [
+    [config.DATABASE_APP_ROLE, config.DATABASE_APP_PASSWORD],
+    [SEALER_ROLE, config.DATABASE_SEALER_PASSWORD],
+  ];
+  for (const [role, password] of passwords) {
+    if (!role || password === undefined) continue;
+    await dataSource.query(`ALTER ROLE "${role}" PASSWORD ${pg.escapeLiteral(password)}`);
+  }
 } finally {
   await dataSource.destroy();
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { SYSTEM_ACTOR } from '@arbiter/audit';
 import { AuthModule, hashPassword, IdentityService, type UserPrincipal, UserRepository } from '@arbiter/auth';
 import { ConfigModule } from '@arbiter/config';
-import { Database, DatabaseModule } from '@arbiter/database';
+import { createDataSource, Database, DatabaseModule } from '@arbiter/database';
 import { EventsModule } from '@arbiter/events';
 import { GoldModule, GoldService } from '@arbiter/gold';
 import { IngestModule, IngestService } from '@arbiter/ingest';
@@ -147,8 +147,12 @@ if ((await users.count()) > 0) {
     queues: ['demo-support', 'demo-second-review'],
   });
 
+  // The past is written as the database's owner: the application's role may not choose when audit events
+  // happened (nor their sequence numbers), which a demo history must.
+  const ownerSource = await createDataSource({ url: config.DATABASE_URL, poolSize: 2 }).initialize();
+  const past = new Database(ownerSource);
   const history = await seedDemoHistory(
-    app.get(Database),
+    past,
     {
       queueId: queue.id,
       apiKeyId: apiKey.id,
@@ -188,7 +192,7 @@ if ((await users.count()) > 0) {
       expected: gold.expected,
     })),
   });
-  const gold = await seedDemoGold(app.get(Database), {
+  const gold = await seedDemoGold(past, {
     queueId: queue.id,
     apiKeyId: apiKey.id,
     service: apiKey.service,
@@ -202,7 +206,7 @@ if ((await users.count()) > 0) {
     ],
   });
   const twoReviews = await seedDemoSecondReview(
-    app.get(Database),
+    past,
     {
       queueId: secondReview.id,
       adjudicationQueueId: adjudication.id,
@@ -242,6 +246,7 @@ if ((await users.count()) > 0) {
     });
     await ingest.submit(service, queue.slug, dto);
   }
+  await ownerSource.destroy();
 
   console.log(`\nArbiter demo is set up: ${url}  (API docs ${url}/docs)`);
   for (const [role, login] of logins) console.log(`  ${role.padEnd(9)} ${login.email} / ${login.password}`);

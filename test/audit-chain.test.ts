@@ -1,12 +1,13 @@
 import {
   ChainRepository,
+  ChainSealer,
   EVENT_DOCUMENT_COLUMNS,
   type EventDocumentRow,
   eventDocument,
   exportLine,
 } from '@arbiter/audit';
 import { createDataSource, Database } from '@arbiter/database';
-import { APP_ROLE } from '@arbiter/migrations';
+import { appDatabaseUrl, sealerDatabaseUrl } from '@arbiter/config';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -35,7 +36,7 @@ async function writeEvents(db: Database, count: number, tag = 'evt'): Promise<vo
   );
 }
 
-async function sealEverything(chain: ChainRepository): Promise<number> {
+async function sealEverything(chain: ChainSealer): Promise<number> {
   let total = 0;
   for (;;) {
     const { sealed, more } = await chain.sealPass();
@@ -49,20 +50,26 @@ describe('audit hash chain', () => {
   let dataSource: DataSource;
   let db: Database;
   let chain: ChainRepository;
+  let sealerSource: DataSource;
+  let sealer: ChainSealer;
   /** A superuser, as someone tampering with the database would be. */
   let owner: pg.Client;
 
   before(async () => {
     env = await createTestEnv();
-    dataSource = await createDataSource({ url: env.databaseUrl, poolSize: 4, role: APP_ROLE }).initialize();
+    // As the API and worker connect: the application's role, and the sealer's.
+    dataSource = await createDataSource({ url: appDatabaseUrl(env.config()), poolSize: 4 }).initialize();
     db = new Database(dataSource);
     chain = new ChainRepository(db);
+    sealerSource = await createDataSource({ url: sealerDatabaseUrl(env.config()), poolSize: 2 }).initialize();
+    sealer = new ChainSealer(new Database(sealerSource));
     owner = new pg.Client(env.databaseUrl);
     await owner.connect();
   });
   after(async () => {
     await owner?.end();
     await dataSource?.destroy();
+    await sealerSource?.destroy();
     await env?.cleanup();
   });
 
@@ -91,7 +98,7 @@ describe('audit hash chain', () => {
 
   it('an untouched log of 100,000 events verifies valid', async () => {
     await writeEvents(db, 100_000);
-    assert.equal(await sealEverything(chain), 100_000);
+    assert.equal(await sealEverything(sealer), 100_000);
     const verdict = await chain.verify();
     assert.equal(verdict.valid, true);
     assert.equal(verdict.checked, 100_000);
@@ -103,7 +110,7 @@ describe('audit hash chain', () => {
 
   it('names the first bad sequence number when one payload is edited', async () => {
     await writeEvents(db, 50);
-    await sealEverything(chain);
+    await sealEverything(sealer);
     const target = (await seqs())[20]!;
     await tamper(`UPDATE audit_events SET data = jsonb_set(data, '{n}', '999') WHERE seq = $1`, [target]);
     const verdict = await chain.verify();
@@ -114,7 +121,7 @@ describe('audit hash chain', () => {
 
   it('names the first bad sequence number when an event is deleted', async () => {
     await writeEvents(db, 50);
-    await sealEverything(chain);
+    await sealEverything(sealer);
     const target = (await seqs())[33]!;
     await tamper(`DELETE FROM audit_events WHERE seq = $1`, [target]);
     const verdict = await chain.verify();
@@ -125,7 +132,7 @@ describe('audit hash chain', () => {
 
   it('names the first bad sequence number when two events are swapped', async () => {
     await writeEvents(db, 50);
-    await sealEverything(chain);
+    await sealEverything(sealer);
     const all = await seqs();
     const [a, b] = [all[10]!, all[11]!];
     // Each row takes the other's content: the log reads in a different order under the same numbers.
@@ -142,7 +149,7 @@ describe('audit hash chain', () => {
 
   it('detects a rewritten link as well as a rewritten event', async () => {
     await writeEvents(db, 10);
-    await sealEverything(chain);
+    await sealEverything(sealer);
     const target = (await seqs())[4]!;
     await tamper(`UPDATE audit_chain SET hash = repeat('a', 64) WHERE seq = $1`, [target]);
     assert.equal((await chain.verify()).firstInvalidSeq, target);
@@ -157,7 +164,7 @@ describe('audit hash chain', () => {
         `INSERT INTO audit_events (actor_type, action, subject_type, subject_id) VALUES ('system', 'item.received', 'item', 'slow')`,
       );
       await writeEvents(db, 5, 'fast');
-      assert.equal(await sealEverything(chain), 5);
+      assert.equal(await sealEverything(sealer), 5);
       const mid = await chain.verify();
       assert.equal(mid.valid, true);
       assert.equal(mid.sealed, 5);
@@ -165,7 +172,7 @@ describe('audit hash chain', () => {
     } finally {
       await slow.release();
     }
-    assert.equal(await sealEverything(chain), 1);
+    assert.equal(await sealEverything(sealer), 1);
     const verdict = await chain.verify();
     assert.deepEqual([verdict.valid, verdict.checked, verdict.unsealed], [true, 6, 0]);
     const { rows } = await owner.query(`SELECT c.pos FROM audit_chain c JOIN audit_events e USING (seq)
@@ -181,12 +188,12 @@ describe('audit hash chain', () => {
     );
     let writing = true;
     const sealers = Array.from({ length: 3 }, async () => {
-      while (writing) await chain.sealPass(40);
+      while (writing) await sealer.sealPass(40);
     });
     await Promise.all(writers);
     writing = false;
     await Promise.all(sealers);
-    await sealEverything(chain);
+    await sealEverything(sealer);
     const { rows } = await owner.query<{ n: string; max: string; distinct_seq: string }>(
       `SELECT count(*) AS n, max(pos) AS max, count(DISTINCT seq) AS distinct_seq FROM audit_chain`,
     );
@@ -197,7 +204,7 @@ describe('audit hash chain', () => {
 
   it('the application role may append and read the audit tables, never change or remove rows', async () => {
     await writeEvents(db, 3);
-    await sealEverything(chain);
+    await sealEverything(sealer);
     for (const sql of [
       `UPDATE audit_events SET action = 'x'`,
       `DELETE FROM audit_events`,
@@ -247,7 +254,7 @@ describe('audit hash chain', () => {
 
     it('verifies a full export with no database, and finds an edited line', async () => {
       await writeEvents(db, 300);
-      await sealEverything(chain);
+      await sealEverything(sealer);
       await writeEvents(db, 2, 'late'); // written after sealing: exported unsealed
       const file = join(dir, 'full.jsonl');
       await exportTo(file);
@@ -277,7 +284,7 @@ describe('audit hash chain', () => {
 
     it('verifies a slice of the chain from its first link on', async () => {
       await writeEvents(db, 100);
-      await sealEverything(chain);
+      await sealEverything(sealer);
       const all = await seqs();
       const file = join(dir, 'slice.jsonl');
       await exportTo(file, `e.seq >= ${all[40]}`);

@@ -1,5 +1,5 @@
 import {
-  ChainRepository,
+  ChainSealer,
   EVENT_DOCUMENT_COLUMNS,
   type EventDocumentRow,
   eventDocument,
@@ -8,6 +8,8 @@ import {
   linkHash,
   MAX_CONCURRENT_EXPORTS,
 } from '@arbiter/audit';
+import { sealerDatabaseUrl } from '@arbiter/config';
+import { createDataSource, Database } from '@arbiter/database';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -714,8 +716,16 @@ describe('audit export', () => {
         assert.ok(jsonl(before.text).every((e) => e.chain === null));
       }
 
-      const chain = api.app.get(ChainRepository, { strict: false });
-      while ((await chain.sealPass()).more);
+      const sealerSource = await createDataSource({
+        url: sealerDatabaseUrl(env.config()),
+        poolSize: 1,
+      }).initialize();
+      try {
+        const chain = new ChainSealer(new Database(sealerSource));
+        while ((await chain.sealPass()).more);
+      } finally {
+        await sealerSource.destroy();
+      }
       // A new event after sealing stays unsealed.
       await submit(main.slug);
 

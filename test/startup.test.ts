@@ -100,7 +100,15 @@ describe('start-up refuses an unusable environment with a clear message', () => 
     const url = new URL(env.databaseUrl);
     url.port = String(await freePort());
     const exit = await runEntry(API_MAIN, { ...base, DATABASE_URL: url.toString() });
+    // The API logs in as the application's role on DATABASE_URL's server: that is the URL it names.
+    url.username = 'arbiter_app';
     assertRefused(exit, 'DATABASE_URL', url.toString(), /pg_ctl|docker compose up/);
+  });
+
+  it('API and worker: a superuser login (DATABASE_APP_ROLE empty, DATABASE_URL as postgres) is refused', async () => {
+    for (const entry of [API_MAIN, WORKER_MAIN]) {
+      assertRefused(await runEntry(entry, { ...base, DATABASE_APP_ROLE: '' }), /as postgres, a superuser/);
+    }
   });
 
   it('API: PORT=abc → exits non-zero naming PORT', async () => {

@@ -1,4 +1,4 @@
-import { ChainRepository } from '@arbiter/audit';
+import { ChainSealer } from '@arbiter/audit';
 import { AppConfig } from '@arbiter/config';
 import { Injectable, Logger } from '@nestjs/common';
 import { RepeatingTask } from './repeating-task.js';
@@ -13,7 +13,7 @@ export class SealLoop extends RepeatingTask {
   protected readonly what = 'audit sealing';
 
   constructor(
-    private readonly chain: ChainRepository,
+    private readonly chain: ChainSealer,
     private readonly config: AppConfig,
   ) {
     super();

@@ -1,4 +1,4 @@
-import { AuditModule } from '@arbiter/audit';
+import { AuditModule, SealerModule } from '@arbiter/audit';
 import { AuthModule } from '@arbiter/auth';
 import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
@@ -29,6 +29,7 @@ export class WorkerModule {
         DispatchModule,
         ReviewModule,
         AuditModule,
+        SealerModule,
         DeliveryWorkerModule,
         MonitoringModule,
         AuthModule,

@@ -3,4 +3,5 @@ export * from './audit.repository.js';
 export * from './audit.module.js';
 export * from './chain.js';
 export * from './chain.repository.js';
+export * from './chain-sealer.js';
 export * from './export/index.js';

@@ -26,7 +26,8 @@ describe('configuration secrets', () => {
   it('knows every secret the repository writes down', () => {
     // The compose file takes secrets from the environment and has no default for them.
     const compose = repoFile('docker-compose.yml');
-    for (const name of ['JWT_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD', 'POSTGRES_PASSWORD']) {
+    const secrets = ['JWT_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD', 'POSTGRES_PASSWORD'];
+    for (const name of [...secrets, 'DATABASE_APP_PASSWORD', 'DATABASE_SEALER_PASSWORD']) {
       assert.match(compose, new RegExp(`\\$\\{${name}:\\?`), `${name} is required by compose`);
     }
     // The demo logins.

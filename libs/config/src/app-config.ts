@@ -1,3 +1,4 @@
+import { SEALER_ROLE } from '@arbiter/migrations';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsIn,
@@ -31,8 +32,31 @@ export const PUBLISHED_SECRETS: readonly string[] = [
 /** The shortest secret production takes, in bytes (a 256-bit HMAC key). */
 export const MIN_SECRET_BYTES = 32;
 /** Settings whose values are never printed. */
-const SECRET_SETTINGS = new Set(['JWT_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD', 'METRICS_TOKEN']);
+const SECRET_SETTINGS = new Set([
+  'JWT_SECRET',
+  'BOOTSTRAP_ADMIN_PASSWORD',
+  'METRICS_TOKEN',
+  'DATABASE_APP_PASSWORD',
+  'DATABASE_SEALER_PASSWORD',
+]);
 const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
+
+/** DATABASE_URL's server and database, logged in as `role` with `password` (or as its own user, for ''). */
+function asRole(databaseUrl: string, role: string, password: string | undefined): string {
+  if (!role) return databaseUrl;
+  const url = new URL(databaseUrl);
+  url.username = role;
+  url.password = password ?? '';
+  return url.toString();
+}
+
+/** Where the API and worker connect: as the application's login role. */
+export const appDatabaseUrl = (config: AppConfig) =>
+  asRole(config.DATABASE_URL, config.DATABASE_APP_ROLE, config.DATABASE_APP_PASSWORD);
+
+/** Where the worker's audit sealer connects: as the sealer's login role. */
+export const sealerDatabaseUrl = (config: AppConfig) =>
+  asRole(config.DATABASE_URL, SEALER_ROLE, config.DATABASE_SEALER_PASSWORD);
 
 /** A URL with any password masked, for messages and logs. */
 export function redactUrl(raw: string): string {
@@ -95,11 +119,22 @@ export class AppConfig {
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/arbiter';
 
   /**
-   * The role the API and worker act as once connected (the migrations create it): it may only append to the
-   * audit log. Empty to act as the connecting user, e.g. when DATABASE_URL already names a restricted role.
+   * The login role the API and worker connect as, on DATABASE_URL's server and database (the migrations
+   * create it; only `npm run migrate` uses DATABASE_URL's own user). It may only append to the audit log and
+   * cannot become anyone else. Empty to connect as DATABASE_URL's user, which must then not be a superuser.
    */
   @Matches(/^([a-z_][a-z0-9_]{0,62})?$/)
   DATABASE_APP_ROLE = 'arbiter_app';
+
+  /** The app role's password (set on it by `npm run migrate`); none where the server trusts local logins. */
+  @IsOptional()
+  @IsString()
+  DATABASE_APP_PASSWORD?: string;
+
+  /** The password of the audit sealer's login role (only the worker's sealer inserts chain links). */
+  @IsOptional()
+  @IsString()
+  DATABASE_SEALER_PASSWORD?: string;
 
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL = 'redis://127.0.0.1:6379';
@@ -309,6 +344,8 @@ function productionSecretProblems(raw: Record<string, unknown>): string[] {
     ['JWT_SECRET', raw.JWT_SECRET],
     ['BOOTSTRAP_ADMIN_PASSWORD', raw.BOOTSTRAP_ADMIN_PASSWORD],
     ['METRICS_TOKEN', raw.METRICS_TOKEN],
+    ['DATABASE_APP_PASSWORD', raw.DATABASE_APP_PASSWORD],
+    ['DATABASE_SEALER_PASSWORD', raw.DATABASE_SEALER_PASSWORD],
   ];
   const problems: string[] = [];
   for (const [setting, value] of secrets) {
@@ -337,6 +374,9 @@ export function exposedDevSecretWarning(config: AppConfig): string | null {
   );
 }
 
+/** Settings where an empty value is a choice (no role), not "use the default". */
+const EMPTY_MEANS_NONE = new Set(['DATABASE_APP_ROLE']);
+
 const NUMERIC = new Set(
   Object.entries(new AppConfig())
     .filter(([, v]) => typeof v === 'number')
@@ -351,10 +391,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'BOOTSTRAP_ADMIN_EMAIL',
     'BOOTSTRAP_ADMIN_PASSWORD',
     'METRICS_TOKEN',
+    'DATABASE_APP_PASSWORD',
+    'DATABASE_SEALER_PASSWORD',
   ]);
   for (const key of keys) {
     const value = env[key];
-    if (value === undefined || value === '') continue;
+    if (value === undefined || (value === '' && !EMPTY_MEANS_NONE.has(key))) continue;
     raw[key] = NUMERIC.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
   }
   const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });

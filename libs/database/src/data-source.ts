@@ -5,8 +5,6 @@ export interface DataSourceSettings {
   url: string;
   poolSize?: number;
   applicationName?: string;
-  /** Role every connection acts as from its start (privileges are checked against it). */
-  role?: string;
 }
 
 /** The one TypeORM data source: schema changes only through the migrations, never `synchronize`. */
@@ -14,7 +12,6 @@ export function createDataSource({
   url,
   poolSize = 10,
   applicationName = 'arbiter',
-  role,
 }: DataSourceSettings): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -30,7 +27,6 @@ export function createDataSource({
       // A dead server must surface as an error, not as a request that hangs.
       query_timeout: 30_000,
       keepAlive: true,
-      ...(role ? { options: `-c role=${role}` } : {}),
     },
   });
 }

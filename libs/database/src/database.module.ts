@@ -1,4 +1,4 @@
-import { AppConfig } from '@arbiter/config';
+import { AppConfig, appDatabaseUrl } from '@arbiter/config';
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createDataSource } from './data-source.js';
@@ -11,11 +11,7 @@ import { Database } from './database.js';
       provide: DataSource,
       inject: [AppConfig],
       useFactory: async (config: AppConfig) =>
-        createDataSource({
-          url: config.DATABASE_URL,
-          poolSize: config.DB_POOL_SIZE,
-          role: config.DATABASE_APP_ROLE || undefined,
-        }).initialize(),
+        createDataSource({ url: appDatabaseUrl(config), poolSize: config.DB_POOL_SIZE }).initialize(),
     },
     { provide: Database, inject: [DataSource], useFactory: (ds: DataSource) => new Database(ds) },
   ],

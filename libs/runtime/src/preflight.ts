@@ -1,4 +1,11 @@
-import { type AppConfig, ConfigError, loadConfig, redactUrl } from '@arbiter/config';
+import {
+  type AppConfig,
+  appDatabaseUrl,
+  ConfigError,
+  loadConfig,
+  redactUrl,
+  sealerDatabaseUrl,
+} from '@arbiter/config';
 import { createDataSource } from '@arbiter/database';
 import { assertNoEviction, createRedis } from '@arbiter/redis';
 import pg from 'pg';
@@ -40,6 +47,14 @@ export async function checkPostgres(url: string, timeoutMs = 3000): Promise<void
         `PostgreSQL database in ${redactUrl(url)} does not exist. Run \`npm run migrate\` to create it.`,
       );
     }
+    // 28000: no such role or it may not log in; 28P01: wrong password.
+    if (code === '28000' || code === '28P01') {
+      throw new StartupError(
+        `PostgreSQL at ${redactUrl(url)} refused the login (${(error as Error).message}). The migrations create ` +
+          'the login roles (run `npm run migrate`); DATABASE_APP_PASSWORD and DATABASE_SEALER_PASSWORD must ' +
+          'match what they set.',
+      );
+    }
     throw new StartupError(
       `Cannot reach PostgreSQL at ${redactUrl(url)} (${(error as Error).message}). ${PG_HELP}`,
     );
@@ -72,6 +87,27 @@ export async function checkRedis(url: string, timeoutMs = 3000): Promise<void> {
   }
 }
 
+/** The API and worker never hold a superuser's connection: it could shed the append-only role. */
+async function checkNotSuperuser(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ rolsuper: boolean; name: string }>(
+      `SELECT rolsuper, current_user AS name FROM pg_roles WHERE rolname = current_user`,
+    );
+    if (rows[0]?.rolsuper) {
+      throw new StartupError(
+        `The API and worker log in to PostgreSQL as ${rows[0].name}, a superuser. Log in as the application's ` +
+          'role instead: DATABASE_APP_ROLE (default arbiter_app) with DATABASE_URL naming the server, or ' +
+          'DATABASE_URL naming that role with DATABASE_APP_ROLE empty.',
+      );
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function checkMigrated(url: string): Promise<void> {
   const dataSource = await createDataSource({ url, poolSize: 1 }).initialize();
   try {
@@ -84,10 +120,13 @@ export async function checkMigrated(url: string): Promise<void> {
 }
 
 /** Fails within seconds, with a message naming what to fix, when Postgres or Redis is unusable. */
-export async function preflight(config: AppConfig): Promise<void> {
+export async function preflight(config: AppConfig, { sealer = false } = {}): Promise<void> {
+  const app = appDatabaseUrl(config);
   try {
-    await Promise.all([checkPostgres(config.DATABASE_URL), checkRedis(config.REDIS_URL)]);
-    await checkMigrated(config.DATABASE_URL);
+    await Promise.all([checkPostgres(app), checkRedis(config.REDIS_URL)]);
+    if (sealer) await checkPostgres(sealerDatabaseUrl(config));
+    await checkNotSuperuser(app);
+    await checkMigrated(app);
   } catch (error) {
     if (error instanceof StartupError) failStartup(error.message);
     throw error;

@@ -1,4 +1,4 @@
-import { AppConfig } from '@arbiter/config';
+import { AppConfig, appDatabaseUrl } from '@arbiter/config';
 import { DomainError } from '@arbiter/contracts';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import pg from 'pg';
@@ -152,14 +152,13 @@ export class AuditExportRepository implements BeforeApplicationShutdown {
   }
 
   private connection(): pg.Client {
-    const role = this.config.DATABASE_APP_ROLE;
     const client = new pg.Client({
-      connectionString: this.config.DATABASE_URL,
+      connectionString: appDatabaseUrl(this.config),
       application_name: 'arbiter-export',
       connectionTimeoutMillis: 5000,
       keepAlive: true,
-      // No query timeout: an export streams for as long as it takes. The role is validated configuration.
-      options: `${role ? `-c role=${role} ` : ''}-c statement_timeout=0`,
+      // No query timeout: an export streams for as long as it takes.
+      options: '-c statement_timeout=0',
     });
     client.on('error', (error) => this.logger.warn(`export connection: ${error.message}`));
     return client;
