@@ -11,7 +11,8 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createWorkerApp } from '../apps/worker/src/worker.app.js';
 import { type RunningApi, startApi } from './support/api-harness.js';
-import { itemBody, loginAdmin, newQueue, newServiceKey } from './support/factories.js';
+import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
+import { ReviewClient } from './support/review-client.js';
 import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.js';
 import { eventually, sleep } from './support/review-kit.js';
 import { ADMIN, RUN_ID } from './support/test-env.js';
@@ -354,5 +355,30 @@ describe('Postgres restart: every acknowledged item survives, the pool recovers 
       30_000,
       250,
     );
+  });
+  it('a socket event while Postgres is down is acknowledged UNAVAILABLE, as HTTP answers; then works again', async () => {
+    const { client, url } = api!;
+    const admin = await loginAdmin(client);
+    const queue = await newQueue(client, admin);
+    const reviewer = await newUser(client, admin, ['reviewer'], [queue.slug]);
+    const socket = await ReviewClient.connect(url, reviewer.token);
+    // The test's own connection dies with the server; it is not used again.
+    db?.on('error', () => undefined);
+    try {
+      await cluster!.stop('immediate');
+      // Past the few seconds a user is cached for, so the event must reach Postgres.
+      await sleep(2500);
+      const during = await socket.call('claim:next', { queue: queue.slug });
+      assert.equal(during.error?.code, 'UNAVAILABLE', JSON.stringify(during));
+      await cluster!.start();
+      await eventually(
+        'socket events succeed again',
+        async () => !(await socket.call('claim:next', { queue: queue.slug })).error,
+        30_000,
+        250,
+      );
+    } finally {
+      socket.close();
+    }
   });
 });

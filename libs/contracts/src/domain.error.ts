@@ -1,4 +1,4 @@
-import { type ErrorCode, wireCode } from './error-code.js';
+import { ERROR_STATUS, type ErrorCode, wireCode } from './error-code.js';
 
 export interface ErrorDetail {
   path: string;
@@ -30,11 +30,33 @@ export class DomainError extends Error {
   }
 }
 
-/** A refused entry of a batch, as its result shows it: `{code, message, details?}`. */
-export function refusalOf(error: DomainError): { code: string; message: string; details?: ErrorDetail[] } {
+/** The contract's error body. HTTP sends it whole; socket acknowledgements and batch results drop `statusCode`. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: ErrorDetail[];
+  errorId?: string;
+}
+
+/** The one mapping from a domain error to the contract's error body, whichever door the request came by. */
+export function toErrorBody(error: DomainError): ErrorBody {
   return {
+    statusCode: ERROR_STATUS[error.code],
     code: wireCode(error.code),
     message: error.message,
     ...(error.details ? { details: error.details } : {}),
   };
 }
+
+/** An error body as a socket acknowledgement or a batch entry carries it: `{code, message, details?}`. */
+export function withoutStatus({
+  statusCode: _status,
+  errorId: _id,
+  ...rest
+}: ErrorBody): Omit<ErrorBody, 'statusCode' | 'errorId'> {
+  return rest;
+}
+
+/** A refused entry of a batch, as its result shows it: `{code, message, details?}`. */
+export const refusalOf = (error: DomainError) => withoutStatus(toErrorBody(error));

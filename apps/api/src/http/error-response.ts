@@ -1,15 +1,7 @@
-import { DomainError, ERROR_STATUS, type ErrorDetail, wireCode } from '@arbiter/contracts';
+import { DomainError, type ErrorBody, toErrorBody } from '@arbiter/contracts';
 import { pgCode } from '@arbiter/database';
 import { HttpException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: ErrorDetail[];
-  errorId?: string;
-}
 
 export interface ErrorResponse {
   body: ErrorBody;
@@ -82,18 +74,12 @@ function hasLostConnectionCode(error: unknown, depth: number): boolean {
   return nested.some((inner) => hasLostConnectionCode(inner, depth + 1));
 }
 
-/** The contract's error body for anything thrown while serving a request. */
+/** The contract's error body for anything thrown while serving a request, over HTTP or a socket. */
 export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof DomainError) {
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-    const body: ErrorBody = {
-      statusCode: ERROR_STATUS[error.code],
-      code: wireCode(error.code),
-      message: error.message,
-    };
-    if (error.details) body.details = error.details;
-    return { body, headers };
+    return { body: toErrorBody(error), headers };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

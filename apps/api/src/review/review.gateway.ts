@@ -9,7 +9,7 @@ import {
   limits,
   QueueRefDto,
   validateInput,
-  wireCode,
+  withoutStatus,
 } from '@arbiter/contracts';
 import { ReviewService } from '@arbiter/review';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
@@ -21,8 +21,8 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
+import { toErrorResponse } from '../http/error-response.js';
 import { REVIEW_NAMESPACE, type ReviewSocketData } from './review-socket.adapter.js';
 
 type Ack = object;
@@ -133,18 +133,10 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
       }
       return await work(user, validateInput(dto, body));
     } catch (error) {
-      if (error instanceof DomainError) {
-        return {
-          error: {
-            code: wireCode(error.code),
-            message: error.message,
-            ...(error.details ? { details: error.details } : {}),
-          },
-        };
-      }
-      const errorId = randomUUID();
-      this.logger.error({ errorId, err: error }, 'unexpected socket error');
-      return { error: { code: 'INTERNAL_ERROR', message: `Unexpected error (id ${errorId})` } };
+      // The same body HTTP answers (a database outage is UNAVAILABLE here too), less the status code.
+      const { body, unexpected } = toErrorResponse(error);
+      if (unexpected) this.logger.error({ errorId: unexpected, err: error }, 'unexpected socket error');
+      return { error: withoutStatus(body) };
     }
   }
 }
