@@ -67,6 +67,7 @@ describe('gold items: adding them, and the goldRate setting', () => {
       goldItemBody({ expected: { verdict: 'reject' }, reason: 'policy', metadata: { channel: 'email' } }),
       goldItemBody({ output: undefined }),
       goldItemBody({ confidence: 1.5 }),
+      goldItemBody({ input: { text: 'a\u0000b' } }),
     ];
     const res = await addGold({ items });
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -96,6 +97,7 @@ describe('gold items: adding them, and the goldRate setting', () => {
     assert.deepEqual(refusal(9), ['expected.because'], 'unknown nested field');
     assert.deepEqual(refusal(11), ['output']);
     assert.deepEqual(refusal(12), ['confidence']);
+    assert.deepEqual(refusal(13), ['input.text'], 'a NUL Postgres cannot store refuses that entry only');
 
     const after = await stored();
     assert.deepEqual(after, { templates: before.templates + 3, events: before.events + 3 });

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { type ReviewVerdict, VERDICTS } from './review.dto.js';
 import { ModelDto, ModelField, OptionalConfidence, type Reason, REASONS } from './submit-item.dto.js';
-import { IsJsonValue, IsMetadata, Opaque } from './validation.js';
+import { Entries, IsJsonValue, IsMetadata } from './validation.js';
 
 /** The decision a reviewer should make of a gold item. */
 export class GoldExpectedDto {
@@ -68,6 +68,6 @@ export class GoldBatchDto {
   })
   @IsArray()
   @ArrayMinSize(1)
-  @Opaque()
+  @Entries()
   items!: unknown[];
 }
