@@ -333,8 +333,9 @@ export function MonitoringAlertsPage() {
       </PageHead>
       <p className="muted page-intro">
         An alert opens when a version&apos;s override rate rises above its baseline (its first 300 human
-        decisions) by the queue&apos;s drift delta. Acknowledging it records why in the audit log, restarts
-        the detector and resumes auto-approval if the queue suspended it.
+        decisions, refined by later ones judged in control) by the queue&apos;s drift delta. Acknowledging it
+        records why in the audit log, restarts the detector and resumes auto-approval if the queue suspended
+        it.
       </p>
       {notice && (
         <p
