@@ -1,14 +1,10 @@
-import { type ErrorCode, wireCode } from './error-code.js';
-
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+import { type DomainErrorCode, wireCode } from './error-code.js';
+import type { ErrorDetail, Refusal } from './wire/index.js';
 
 /** An expected failure of a domain rule; transports map `code` to their own shape. */
 export class DomainError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: DomainErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
     readonly retryAfterSeconds?: number,
@@ -31,7 +27,7 @@ export class DomainError extends Error {
 }
 
 /** A refused entry of a batch, as its result shows it: `{code, message, details?}`. */
-export function refusalOf(error: DomainError): { code: string; message: string; details?: ErrorDetail[] } {
+export function refusalOf(error: DomainError): Refusal {
   return {
     code: wireCode(error.code),
     message: error.message,
