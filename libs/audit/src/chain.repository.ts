@@ -1,3 +1,4 @@
+import type { ChainVerdict } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
 import { Slots } from '@arbiter/runtime';
 import { Injectable } from '@nestjs/common';
@@ -14,20 +15,6 @@ export interface SealResult {
   sealed: number;
   /** More events were waiting than one pass takes. */
   more: boolean;
-}
-
-export interface ChainVerdict {
-  valid: boolean;
-  /** Links verified in order before the first bad one (all of them when valid). */
-  checked: number;
-  /** Hash of the last link, as stored; the genesis hash for an empty chain. */
-  head: string;
-  /** Sequence number of the first event whose link does not hold. */
-  firstInvalidSeq?: number;
-  /** Events in the chain, and events written but not sealed yet. */
-  sealed: number;
-  unsealed: number;
-  lastSealedAt: string | null;
 }
 
 /** A link and the event it seals; the event's columns are null when the event is gone. */

@@ -1,15 +1,7 @@
-import { DomainError, ERROR_STATUS, type ErrorDetail, wireCode } from '@arbiter/contracts';
+import { DomainError, type ErrorBody, type ErrorCode, ERROR_STATUS, wireCode } from '@arbiter/contracts';
 import { pgCode } from '@arbiter/database';
 import { HttpException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: ErrorDetail[];
-  errorId?: string;
-}
 
 export interface ErrorResponse {
   body: ErrorBody;
@@ -18,7 +10,7 @@ export interface ErrorResponse {
   unexpected?: string;
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
