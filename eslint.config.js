@@ -40,4 +40,38 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
+  {
+    // The clients share the server's wire types and nothing else of it.
+    files: ['apps/web/**/*.{ts,tsx}', 'libs/sdk/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@arbiter/(?!contracts/wire$)',
+              message: 'Clients import only @arbiter/contracts/wire (plain types, no server modules).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/contracts/src/wire/**/*.ts', 'libs/contracts/src/error-code.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[\\w-]+\\.js$|\\.\\./error-code\\.js$)',
+              message:
+                'The browser bundle and the SDK import the wire types: nothing beyond ./*.js and ../error-code.js.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

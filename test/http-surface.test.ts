@@ -1,3 +1,4 @@
+import { type DomainErrorCode, ERROR_STATUS, wireCode } from '@arbiter/contracts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -197,6 +198,13 @@ describe('HTTP surface: error shape, health, request ids, OpenAPI', () => {
     const ui = await api.client.get('/docs');
     assert.equal(ui.status, 200);
     assert.match(String(ui.body), /swagger/i);
+  });
+
+  it('names in its description exactly the error codes domain rules answer with (error-code.ts)', async () => {
+    const { body: doc } = await api.client.get('/docs-json');
+    const listed = /with codes ([A-Z_, ]+)\.$/.exec(doc.info.description)?.[1]?.split(', ');
+    const codes = new Set(Object.keys(ERROR_STATUS).map((code) => wireCode(code as DomainErrorCode)));
+    assert.deepEqual(listed?.sort(), [...codes].sort());
   });
 
   it("documents every operation's error answers in the contract's error shape", async () => {

@@ -225,7 +225,7 @@ describe('the SDK and the triage example against the real API', () => {
     assert.equal(fetched.status, 'approved');
     assert.deepEqual(fetched.decision, decision);
     const actions = fetched.history!.map((e) => e.action);
-    for (const action of ['item.received', 'item.claimed', 'item.decided'])
+    for (const action of ['item.received', 'item.claimed', 'item.decided'] as const)
       assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
   });
 

@@ -15,6 +15,8 @@ export default defineConfig(({ mode }) => {
     root,
     base: '/',
     plugins: [react()],
+    // tsconfig.json's paths: @arbiter/contracts/wire, the wire types shared with the server and the SDK.
+    resolve: { tsconfigPaths: true },
     build: { outDir: `${root}dist`, emptyOutDir: true, sourcemap: true },
     server: { port: 5173, proxy },
     preview: { port: 4173, proxy },

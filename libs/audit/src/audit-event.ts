@@ -1,42 +1,8 @@
-export type ActorType = 'user' | 'service' | 'system';
+import type { Actor, AuditAction, AuditEvent, SubjectType } from '@arbiter/contracts';
 
-export interface Actor {
-  type: ActorType;
-  id: string | null;
-  name: string | null;
-}
+export type { Actor, ActorType, AuditAction, SubjectType } from '@arbiter/contracts';
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, name: 'arbiter' };
-
-export type AuditAction =
-  | 'item.received'
-  | 'item.auto_approved'
-  | 'item.claimed'
-  | 'claim.released'
-  | 'claim.expired'
-  | 'item.decided'
-  | 'item.escalated'
-  | 'item.sla_breached'
-  | 'item.fallback'
-  | 'item.requeued'
-  | 'delivery.succeeded'
-  | 'delivery.dead'
-  | 'delivery.replayed'
-  | 'queue.created'
-  | 'queue.updated'
-  | 'queue.paused'
-  | 'queue.resumed'
-  | 'user.created'
-  | 'user.updated'
-  | 'apikey.created'
-  | 'apikey.revoked'
-  | 'auth.login_failed'
-  | 'auth.login_throttled'
-  | 'model.drift_detected'
-  | 'model.alert_acknowledged'
-  | 'gold.created';
-
-export type SubjectType = 'item' | 'queue' | 'user' | 'apikey' | 'delivery' | 'auth' | 'alert' | 'gold';
 
 export interface AuditEventInput {
   actor: Actor;
@@ -47,12 +13,4 @@ export interface AuditEventInput {
   data?: Record<string, unknown>;
 }
 
-export interface AuditEventView {
-  seq: number;
-  id: string;
-  at: string;
-  actor: Actor;
-  action: AuditAction;
-  subject: { type: SubjectType; id: string };
-  data: Record<string, unknown>;
-}
+export type AuditEventView = AuditEvent;

@@ -1,3 +1,4 @@
+import type { JsonValue } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import type { Actor, AuditAction, AuditEventInput, AuditEventView, SubjectType } from './audit-event.js';
@@ -33,7 +34,7 @@ interface AuditRow {
   action: AuditAction;
   subject_type: SubjectType;
   subject_id: string;
-  data: Record<string, unknown>;
+  data: Record<string, JsonValue>;
 }
 
 export function toAuditEventView(row: AuditRow): AuditEventView {

@@ -1,3 +1,4 @@
+import type { ChainVerdict } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
 import { Slots } from '@arbiter/runtime';
 import { Injectable } from '@nestjs/common';
@@ -8,20 +9,6 @@ import {
   eventDocument,
   GENESIS_HASH,
 } from './chain.js';
-
-export interface ChainVerdict {
-  valid: boolean;
-  /** Links verified in order before the first bad one (all of them when valid). */
-  checked: number;
-  /** Hash of the last link, as stored; the genesis hash for an empty chain. */
-  head: string;
-  /** Sequence number of the first event whose link does not hold. */
-  firstInvalidSeq?: number;
-  /** Events in the chain, and events written but not sealed yet. */
-  sealed: number;
-  unsealed: number;
-  lastSealedAt: string | null;
-}
 
 /** A link and the event it seals; the event's columns are null when the event is gone. */
 interface LinkRow extends EventDocumentRow {

@@ -1,6 +1,8 @@
-import { canonicalJson } from '@arbiter/contracts';
+import { type AuditEventLine, canonicalJson, type ChainLink, type JsonValue } from '@arbiter/contracts';
 import { createHash } from 'node:crypto';
 import type { ActorType, AuditAction, SubjectType } from './audit-event.js';
+
+export type { ChainLink } from '@arbiter/contracts';
 
 /** The link before the first: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -9,23 +11,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  * An audit event exactly as it is hashed and exported. `at` keeps Postgres' microseconds, so the document
  * rebuilt from an export hashes the same as the one sealed from the table.
  */
-export interface AuditEventDocument {
-  seq: number;
-  id: string;
-  at: string;
-  actor: { type: ActorType; id: string | null; name: string | null };
-  action: AuditAction;
-  subject: { type: SubjectType; id: string };
-  queueId: string | null;
-  data: Record<string, unknown>;
-}
-
-/** Where an event sits in the chain; absent until the sealer has reached it. */
-export interface ChainLink {
-  pos: number;
-  prevHash: string;
-  hash: string;
-}
+export type AuditEventDocument = Omit<AuditEventLine, 'chain'>;
 
 /** The columns of `audit_events e` that make an AuditEventDocument (see eventDocument). */
 export const EVENT_DOCUMENT_COLUMNS = `e.seq, e.id,
@@ -43,7 +29,7 @@ export interface EventDocumentRow {
   subject_type: SubjectType;
   subject_id: string;
   queue_id: string | null;
-  data: Record<string, unknown>;
+  data: Record<string, JsonValue>;
 }
 
 export function eventDocument(row: EventDocumentRow): AuditEventDocument {
@@ -68,7 +54,8 @@ export function linkHash(prevHash: string, document: AuditEventDocument): string
 
 /** One line of the event export: the document, and its place in the chain once sealed. */
 export function exportLine(document: AuditEventDocument, link: ChainLink | null): string {
-  return `${JSON.stringify({ ...document, chain: link })}\n`;
+  const line: AuditEventLine = { ...document, chain: link };
+  return `${JSON.stringify(line)}\n`;
 }
 
 /**

@@ -1,16 +1,7 @@
 import { appendAuditEvent, type Actor } from '@arbiter/audit';
-import { DomainError } from '@arbiter/contracts';
+import { type ApiKey, DomainError } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
-
-export interface ApiKeyView {
-  id: string;
-  service: string;
-  prefix: string;
-  queues: string[];
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 export interface ActiveApiKey {
   id: string;
@@ -45,7 +36,7 @@ const SELECT_KEY = `
     LEFT JOIN api_key_queues kq ON kq.api_key_id = k.id
     LEFT JOIN queues q ON q.id = kq.queue_id`;
 
-function toView(row: ApiKeyRow): ApiKeyView {
+function toView(row: ApiKeyRow): ApiKey {
   return {
     id: row.id,
     service: row.service,
@@ -68,12 +59,12 @@ export class ApiKeyRepository {
     return row ? { id: row.id, service: row.service, queueIds: row.queue_ids } : null;
   }
 
-  async list(): Promise<ApiKeyView[]> {
+  async list(): Promise<ApiKey[]> {
     const rows = await this.db.query<ApiKeyRow>(`${SELECT_KEY} GROUP BY k.id ORDER BY k.created_at`);
     return rows.map(toView);
   }
 
-  async create(key: NewApiKey, actor: Actor): Promise<ApiKeyView> {
+  async create(key: NewApiKey, actor: Actor): Promise<ApiKey> {
     return this.db.transaction(async (tx) => {
       const [created] = await tx.query<{ id: string }>(
         `INSERT INTO api_keys (service, key_prefix, key_hash, webhook_secret, created_by)

@@ -1,20 +1,15 @@
 import { appendAuditEvent } from '@arbiter/audit';
 import { AppConfig } from '@arbiter/config';
-import { DomainError } from '@arbiter/contracts';
+import { DomainError, type LoginResponse } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import { hashApiKey } from './api-key.secrets.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
-import type { Role, ServicePrincipal, UserPrincipal } from './principal.js';
+import type { ServicePrincipal, UserPrincipal } from './principal.js';
 import { LoginThrottle } from './login-throttle.js';
 import { TokenService } from './token.service.js';
 import { type AuthUser, UserRepository } from './user.repository.js';
-
-export interface LoginResult {
-  accessToken: string;
-  user: { id: string; email: string; roles: Role[] };
-}
 
 /** Service keys are looked up on every submit; a short cache spares Postgres a round trip per request. */
 const API_KEY_CACHE_MS = 5000;
@@ -36,7 +31,7 @@ export class AuthService {
     private readonly config: AppConfig,
   ) {}
 
-  async login(email: string, password: string, source: { ip?: string }): Promise<LoginResult> {
+  async login(email: string, password: string, source: { ip?: string }): Promise<LoginResponse> {
     const address = source.ip ?? 'unknown';
     await this.throttle.assertAllowed(email, address);
     const account = await this.users.findCredentialsByEmail(email);

@@ -1,19 +1,21 @@
 import { AppConfig } from '@arbiter/config';
-import { CreateApiKeyDto, CreateUserDto, DomainError, UpdateUserDto } from '@arbiter/contracts';
+import {
+  type ApiKey,
+  CreateApiKeyDto,
+  type CreatedApiKey,
+  CreateUserDto,
+  DomainError,
+  UpdateUserDto,
+  type UserAccount,
+} from '@arbiter/contracts';
 import { DomainEvents } from '@arbiter/events';
 import { Injectable } from '@nestjs/common';
 import { apiKeyPrefix, generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.secrets.js';
-import { ApiKeyRepository, type ApiKeyView } from './api-key.repository.js';
+import { ApiKeyRepository } from './api-key.repository.js';
 import { AuthService } from './auth.service.js';
 import { hashPassword } from './password.js';
 import { actorOf, type Principal } from './principal.js';
-import { UserRepository, type UserView } from './user.repository.js';
-
-export interface CreatedApiKey extends ApiKeyView {
-  /** Shown once; only its hash is stored. */
-  key: string;
-  webhookSecret: string;
-}
+import { UserRepository } from './user.repository.js';
 
 /** Admin management of people and service keys. */
 @Injectable()
@@ -26,7 +28,7 @@ export class IdentityService {
     private readonly config: AppConfig,
   ) {}
 
-  async createUser(principal: Principal, dto: CreateUserDto): Promise<UserView> {
+  async createUser(principal: Principal, dto: CreateUserDto): Promise<UserAccount> {
     return this.users.create(
       {
         email: dto.email.trim(),
@@ -38,7 +40,7 @@ export class IdentityService {
     );
   }
 
-  async updateUser(principal: Principal, id: string, dto: UpdateUserDto): Promise<UserView> {
+  async updateUser(principal: Principal, id: string, dto: UpdateUserDto): Promise<UserAccount> {
     const user = await this.users.update(
       id,
       {
@@ -58,11 +60,11 @@ export class IdentityService {
     return user;
   }
 
-  listUsers(): Promise<UserView[]> {
+  listUsers(): Promise<UserAccount[]> {
     return this.users.list();
   }
 
-  async getUser(id: string): Promise<UserView> {
+  async getUser(id: string): Promise<UserAccount> {
     const user = await this.users.findView(id);
     if (!user) throw DomainError.notFound('User');
     return user;
@@ -85,7 +87,7 @@ export class IdentityService {
     return { ...view, key, webhookSecret };
   }
 
-  listApiKeys(): Promise<ApiKeyView[]> {
+  listApiKeys(): Promise<ApiKey[]> {
     return this.apiKeys.list();
   }
 

@@ -1,7 +1,7 @@
 import type { Actor } from '@arbiter/audit';
+import type { Role } from '@arbiter/contracts';
 
-export const ROLES = ['admin', 'reviewer', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '@arbiter/contracts';
 
 export interface UserPrincipal {
   kind: 'user';

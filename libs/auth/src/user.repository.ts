@@ -1,18 +1,7 @@
 import { appendAuditEvent, type Actor } from '@arbiter/audit';
-import { DomainError } from '@arbiter/contracts';
+import { DomainError, type Role, type UserAccount } from '@arbiter/contracts';
 import { Database, isUniqueViolation, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
-import type { Role } from './principal.js';
-
-export interface UserView {
-  id: string;
-  email: string;
-  roles: Role[];
-  queues: string[];
-  disabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export interface AuthUser {
   id: string;
@@ -58,7 +47,7 @@ const SELECT_USER = `
     LEFT JOIN queue_members m ON m.user_id = u.id
     LEFT JOIN queues q ON q.id = m.queue_id`;
 
-function toView(row: UserRow): UserView {
+function toView(row: UserRow): UserAccount {
   return {
     id: row.id,
     email: row.email,
@@ -107,12 +96,12 @@ export class UserRepository {
     ]);
   }
 
-  async findView(id: string): Promise<UserView | null> {
+  async findView(id: string): Promise<UserAccount | null> {
     const [row] = await this.db.query<UserRow>(`${SELECT_USER} WHERE u.id = $1 GROUP BY u.id`, [id]);
     return row ? toView(row) : null;
   }
 
-  async list(): Promise<UserView[]> {
+  async list(): Promise<UserAccount[]> {
     const rows = await this.db.query<UserRow>(`${SELECT_USER} GROUP BY u.id ORDER BY u.email`);
     return rows.map(toView);
   }
@@ -122,7 +111,7 @@ export class UserRepository {
     return row?.n ?? 0;
   }
 
-  async create(user: NewUser, actor: Actor): Promise<UserView> {
+  async create(user: NewUser, actor: Actor): Promise<UserAccount> {
     try {
       return await this.db.transaction(async (tx) => {
         const [created] = await tx.query<{ id: string }>(
@@ -148,7 +137,7 @@ export class UserRepository {
     }
   }
 
-  async update(id: string, change: UserChange, actor: Actor): Promise<UserView> {
+  async update(id: string, change: UserChange, actor: Actor): Promise<UserAccount> {
     return this.db.transaction(async (tx) => {
       const [locked] = await tx.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [id]);
       if (!locked) throw DomainError.notFound('User');
@@ -181,7 +170,7 @@ export class UserRepository {
   }
 }
 
-async function findViewIn(tx: Sql, id: string): Promise<UserView> {
+async function findViewIn(tx: Sql, id: string): Promise<UserAccount> {
   const [row] = await tx.query<UserRow>(`${SELECT_USER} WHERE u.id = $1 GROUP BY u.id`, [id]);
   return toView(row!);
 }
@@ -203,6 +192,6 @@ async function setMemberships(tx: Sql, userId: string, slugs: string[]): Promise
   }
 }
 
-function auditable(view: UserView): Record<string, unknown> {
+function auditable(view: UserAccount): Record<string, unknown> {
   return { email: view.email, roles: view.roles, queues: view.queues, disabled: view.disabled };
 }

@@ -1,14 +1,10 @@
-import { ERROR_STATUS, type ErrorCode, wireCode } from './error-code.js';
-
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+import { type DomainErrorCode, ERROR_STATUS, wireCode } from './error-code.js';
+import type { ErrorBody, ErrorDetail, Refusal } from './wire/index.js';
 
 /** An expected failure of a domain rule; transports map `code` to their own shape. */
 export class DomainError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: DomainErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
     readonly retryAfterSeconds?: number,
@@ -30,15 +26,6 @@ export class DomainError extends Error {
   }
 }
 
-/** The contract's error body. HTTP sends it whole; socket acknowledgements and batch results drop `statusCode`. */
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  details?: ErrorDetail[];
-  errorId?: string;
-}
-
 /** The one mapping from a domain error to the contract's error body, whichever door the request came by. */
 export function toErrorBody(error: DomainError): ErrorBody {
   return {
@@ -50,13 +37,9 @@ export function toErrorBody(error: DomainError): ErrorBody {
 }
 
 /** An error body as a socket acknowledgement or a batch entry carries it: `{code, message, details?}`. */
-export function withoutStatus({
-  statusCode: _status,
-  errorId: _id,
-  ...rest
-}: ErrorBody): Omit<ErrorBody, 'statusCode' | 'errorId'> {
-  return rest;
+export function withoutStatus({ code, message, details }: ErrorBody): Refusal {
+  return { code, message, ...(details ? { details } : {}) };
 }
 
-/** A refused entry of a batch, as its result shows it: `{code, message, details?}`. */
-export const refusalOf = (error: DomainError) => withoutStatus(toErrorBody(error));
+/** A refused entry of a batch, as its result shows it. */
+export const refusalOf = (error: DomainError): Refusal => withoutStatus(toErrorBody(error));

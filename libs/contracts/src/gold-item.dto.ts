@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { type ReviewVerdict, VERDICTS } from './review.dto.js';
-import { ModelDto, ModelField, OptionalConfidence, type Reason, REASONS } from './submit-item.dto.js';
+import { ModelDto, ModelField, OptionalConfidence } from './submit-item.dto.js';
 import { Entries, IsJsonValue, IsMetadata } from './validation.js';
+import { type Reason, REASONS, type ReviewVerdict, VERDICTS } from './wire/index.js';
 
 /** The decision a reviewer should make of a gold item. */
 export class GoldExpectedDto {

@@ -12,10 +12,16 @@ import {
   MaxLength,
 } from 'class-validator';
 import { OptionalNotNull, SLUG_PATTERN } from './validation.js';
+import {
+  type LoginRequest,
+  type NewApiKey,
+  type NewUser,
+  type Role,
+  ROLES,
+  type UserChanges,
+} from './wire/index.js';
 
-export const ROLE_NAMES = ['admin', 'reviewer', 'auditor'] as const;
-
-export class LoginDto {
+export class LoginDto implements LoginRequest {
   @ApiProperty()
   @IsString()
   @MaxLength(320)
@@ -27,7 +33,7 @@ export class LoginDto {
   password!: string;
 }
 
-export class CreateUserDto {
+export class CreateUserDto implements NewUser {
   @ApiProperty()
   @IsEmail()
   @MaxLength(320)
@@ -38,11 +44,11 @@ export class CreateUserDto {
   @Length(8, 1024)
   password!: string;
 
-  @ApiProperty({ enum: ROLE_NAMES, isArray: true })
+  @ApiProperty({ enum: ROLES, isArray: true })
   @IsArray()
   @ArrayMinSize(1)
-  @IsIn(ROLE_NAMES, { each: true })
-  roles!: (typeof ROLE_NAMES)[number][];
+  @IsIn(ROLES, { each: true })
+  roles!: Role[];
 
   @ApiPropertyOptional({ type: [String], description: 'Queue slugs the user works on' })
   @OptionalNotNull()
@@ -52,13 +58,13 @@ export class CreateUserDto {
   queues?: string[];
 }
 
-export class UpdateUserDto {
-  @ApiPropertyOptional({ enum: ROLE_NAMES, isArray: true })
+export class UpdateUserDto implements UserChanges {
+  @ApiPropertyOptional({ enum: ROLES, isArray: true })
   @OptionalNotNull()
   @IsArray()
   @ArrayMinSize(1)
-  @IsIn(ROLE_NAMES, { each: true })
-  roles?: (typeof ROLE_NAMES)[number][];
+  @IsIn(ROLES, { each: true })
+  roles?: Role[];
 
   @ApiPropertyOptional({ type: [String], description: 'Replaces the list of queues' })
   @OptionalNotNull()
@@ -79,7 +85,7 @@ export class UpdateUserDto {
   disabled?: boolean;
 }
 
-export class CreateApiKeyDto {
+export class CreateApiKeyDto implements NewApiKey {
   @ApiProperty({ description: 'Name of the calling service' })
   @IsString()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'service must be 1-100 letters, digits, . _ -' })

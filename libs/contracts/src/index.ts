@@ -9,3 +9,4 @@ export * from './identity.dto.js';
 export * from './canonical-json.js';
 export * from './review.dto.js';
 export * from './gold-item.dto.js';
+export * from './wire/index.js';

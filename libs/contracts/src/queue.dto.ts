@@ -16,14 +16,19 @@ import {
 } from 'class-validator';
 import { URL_OPTIONS } from './submit-item.dto.js';
 import { OptionalNotNull, SLUG_PATTERN } from './validation.js';
-
-export const SLA_POLICIES = ['keep', 'escalate', 'fallback'] as const;
-export type SlaPolicy = (typeof SLA_POLICIES)[number];
-export const DRIFT_POLICIES = ['alert', 'suspend_auto_approve'] as const;
-export type DriftPolicy = (typeof DRIFT_POLICIES)[number];
+import {
+  DRIFT_POLICIES,
+  type DriftPolicy,
+  type JsonSchema,
+  type JsonValue,
+  type NewQueue,
+  type QueueSettings,
+  SLA_POLICIES,
+  type SlaPolicy,
+} from './wire/index.js';
 
 /** Fields an admin may set on a queue; `null` clears an optional one on update. */
-export class QueueSettingsDto {
+export class QueueSettingsDto implements QueueSettings {
   @ApiPropertyOptional({ description: 'Markdown shown to reviewers', maxLength: 100000 })
   @OptionalNotNull()
   @IsString()
@@ -38,7 +43,7 @@ export class QueueSettingsDto {
   })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsObject()
-  outputSchema?: Record<string, unknown> | null;
+  outputSchema?: JsonSchema | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
@@ -68,7 +73,7 @@ export class QueueSettingsDto {
 
   @ApiPropertyOptional({ description: 'Output applied when the SLA passes and the policy is fallback' })
   @OptionalNotNull()
-  fallbackOutput?: unknown;
+  fallbackOutput?: JsonValue;
 
   @ApiPropertyOptional({ nullable: true, description: 'Slug of the queue escalations go to' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
@@ -172,7 +177,7 @@ export class QueueSettingsDto {
   alertUrl?: string | null;
 }
 
-export class CreateQueueDto extends QueueSettingsDto {
+export class CreateQueueDto extends QueueSettingsDto implements NewQueue {
   @ApiProperty({ pattern: SLUG_PATTERN.source })
   @Matches(SLUG_PATTERN, { message: 'slug must match ^[a-z0-9][a-z0-9-]{1,62}$' })
   slug!: string;

@@ -1,9 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MinLength } from 'class-validator';
 import { IsJsonValue, MaxLengthLimit, SLUG_PATTERN } from './validation.js';
-
-export const VERDICTS = ['approve', 'correct', 'reject'] as const;
-export type ReviewVerdict = (typeof VERDICTS)[number];
+import {
+  type DecideRequest,
+  type DecisionRequest,
+  type EscalationRequest,
+  type JsonValue,
+  type ReviewVerdict,
+  VERDICTS,
+} from './wire/index.js';
 
 export class QueueRefDto {
   @ApiProperty({ description: 'Queue slug' })
@@ -18,7 +23,7 @@ export class ClaimTokenDto {
   token!: string;
 }
 
-export class DecisionBodyDto {
+export class DecisionBodyDto implements DecisionRequest {
   @ApiProperty({ enum: VERDICTS })
   @IsIn(VERDICTS)
   verdict!: ReviewVerdict;
@@ -26,7 +31,7 @@ export class DecisionBodyDto {
   @ApiPropertyOptional({ description: 'The corrected output; required for correct' })
   @IsOptional()
   @IsJsonValue()
-  output?: unknown;
+  output?: JsonValue;
 
   @ApiPropertyOptional({ maxLength: 10000 })
   @IsOptional()
@@ -35,14 +40,14 @@ export class DecisionBodyDto {
   comment?: string;
 }
 
-export class DecideDto extends DecisionBodyDto {
+export class DecideDto extends DecisionBodyDto implements DecideRequest {
   @ApiProperty()
   @IsString()
   @Length(16, 128)
   token!: string;
 }
 
-export class EscalationBodyDto {
+export class EscalationBodyDto implements EscalationRequest {
   @ApiProperty({ maxLength: 10000 })
   @IsString()
   @MinLength(1)

@@ -20,9 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Entries, IsJsonValue, IsMetadata, MaxLengthLimit } from './validation.js';
-
-export const REASONS = ['low_confidence', 'model_error', 'policy', 'other'] as const;
-export type Reason = (typeof REASONS)[number];
+import { type JsonValue, type Reason, REASONS, type SubmitItem } from './wire/index.js';
 
 export const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 
@@ -57,7 +55,7 @@ export const OptionalConfidence = () =>
     Max(1),
   );
 
-export class SubmitItemDto {
+export class SubmitItemDto implements SubmitItem {
   @ApiProperty({ description: 'Your id for this output; unique per service and queue', maxLength: 256 })
   @IsString()
   @MinLength(1)
@@ -69,14 +67,14 @@ export class SubmitItemDto {
 
   @ApiProperty({ description: 'What the model saw (any JSON)' })
   @IsJsonValue()
-  input!: unknown;
+  input!: JsonValue;
 
   @ApiPropertyOptional({
     description: 'What the model said (any JSON); absent only when reason is model_error',
   })
   @ValidateIf((o: SubmitItemDto) => o.reason !== 'model_error' || o.output !== undefined)
   @IsJsonValue({ message: 'output is required unless reason is model_error' })
-  output?: unknown;
+  output?: JsonValue;
 
   @OptionalConfidence()
   confidence?: number;
@@ -95,7 +93,7 @@ export class SubmitItemDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 64 keys' })
   @IsOptional()
   @IsMetadata()
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, JsonValue>;
 
   @ApiPropertyOptional({ description: 'Where the decision is POSTed; wins over the queue callbackUrl' })
   @IsOptional()

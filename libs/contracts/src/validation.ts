@@ -6,8 +6,9 @@ import {
   type ValidationError,
   type ValidationOptions,
 } from 'class-validator';
-import { DomainError, type ErrorDetail } from './domain.error.js';
+import { DomainError } from './domain.error.js';
 import { limits, type InputLimits } from './limits.js';
+import type { ErrorDetail } from './wire/index.js';
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 

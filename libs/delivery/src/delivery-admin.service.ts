@@ -1,7 +1,6 @@
 import type { Actor } from '@arbiter/audit';
-import { DomainError } from '@arbiter/contracts';
+import { type Delivery, type DeliveryList, DomainError, type ReplayResult } from '@arbiter/contracts';
 import { Injectable } from '@nestjs/common';
-import type { DeliveryView } from './delivery.js';
 import type { ListDeliveriesQueryDto, ReplayDeliveriesQueryDto } from './delivery-query.dto.js';
 import { DeliveryRepository } from './delivery.repository.js';
 
@@ -15,7 +14,7 @@ const DEFAULT_LIST = 100;
 export class DeliveryAdminService {
   constructor(private readonly deliveries: DeliveryRepository) {}
 
-  async list(query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryView[] }> {
+  async list(query: ListDeliveriesQueryDto): Promise<DeliveryList> {
     const queueId = query.queue === undefined ? undefined : await this.queueId(query.queue);
     return {
       deliveries: await this.deliveries.list({
@@ -26,12 +25,12 @@ export class DeliveryAdminService {
     };
   }
 
-  async replay(id: string, actor: Actor): Promise<DeliveryView> {
+  async replay(id: string, actor: Actor): Promise<Delivery> {
     if (!(await this.deliveries.replay(id, actor))) throw DomainError.notFound('Delivery');
     return (await this.deliveries.findView(id))!;
   }
 
-  async replayAll(query: ReplayDeliveriesQueryDto, actor: Actor): Promise<{ replayed: number }> {
+  async replayAll(query: ReplayDeliveriesQueryDto, actor: Actor): Promise<ReplayResult> {
     const queueId = query.queue === undefined ? null : await this.queueId(query.queue);
     return { replayed: await this.deliveries.replayAll(query.status, queueId, actor) };
   }

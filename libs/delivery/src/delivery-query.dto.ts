@@ -1,8 +1,7 @@
-import { SLUG_PATTERN } from '@arbiter/contracts';
+import { DELIVERY_STATUSES, type DeliveryStatus, SLUG_PATTERN } from '@arbiter/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { DELIVERY_STATUSES, type DeliveryStatus } from './delivery.js';
 
 export const MAX_DELIVERY_LIST = 1000;
 export const REPLAYABLE_STATUSES = ['dead'] as const;

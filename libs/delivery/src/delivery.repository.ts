@@ -1,8 +1,8 @@
 import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
+import type { Delivery, DeliveryStatus } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { DeliveryStatus, DeliveryView } from './delivery.js';
 import type { NextStep } from './retry-policy.js';
 
 export interface DueDelivery {
@@ -111,7 +111,7 @@ function auditReplayed(n: number): string {
             FROM replayed r`;
 }
 
-function toView(row: ViewRow): DeliveryView {
+function toView(row: ViewRow): Delivery {
   return {
     id: row.id,
     webhookId: row.webhook_id,
@@ -239,7 +239,7 @@ export class DeliveryRepository {
     });
   }
 
-  async list(filter: DeliveryFilter): Promise<DeliveryView[]> {
+  async list(filter: DeliveryFilter): Promise<Delivery[]> {
     const rows = await this.db.query<ViewRow>(
       `${SELECT_VIEW}
         WHERE ($1::text IS NULL OR d.status = $1) AND ($2::uuid IS NULL OR d.queue_id = $2)
@@ -249,7 +249,7 @@ export class DeliveryRepository {
     return rows.map(toView);
   }
 
-  async findView(id: string): Promise<DeliveryView | null> {
+  async findView(id: string): Promise<Delivery | null> {
     const [row] = await this.db.query<ViewRow>(`${SELECT_VIEW} WHERE d.id = $1`, [id]);
     return row ? toView(row) : null;
   }

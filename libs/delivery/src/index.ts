@@ -1,6 +1,5 @@
 export * from './callback-url.policy.js';
 export * from './connect-policy.js';
-export * from './delivery.js';
 export * from './delivery-jobs.js';
 export * from './delivery-query.dto.js';
 export * from './delivery.repository.js';

@@ -1,4 +1,5 @@
 import { AppConfig } from '@arbiter/config';
+import type { DriftAlert, SlaPolicy, Verdict } from '@arbiter/contracts';
 import { COMMAND_REDIS } from '@arbiter/redis';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
@@ -6,21 +7,21 @@ import type { Redis } from 'ioredis';
 /** What happened, told to every API node so each can update its own sockets. */
 export type DomainEvent =
   | { type: 'queue.changed'; queueId: string }
-  | { type: 'item.decided'; itemId: string; queueId: string; queue: string; verdict: string }
+  | { type: 'item.decided'; itemId: string; queueId: string; queue: string; verdict: Verdict }
   | { type: 'claim.expired'; token: string; itemId: string; reviewerId: string }
   | {
       type: 'claim.breached';
       token: string;
       itemId: string;
       reviewerId: string;
-      policy: string;
+      policy: SlaPolicy;
       /** The claim ended (escalate, fallback) rather than staying with its holder (keep). */
       ended: boolean;
     }
   | { type: 'user.changed'; userId: string }
   | { type: 'apikey.revoked'; keyId: string }
   /** A drift alert opened or was acknowledged; `alert` is its view as the monitoring API shows it. */
-  | { type: 'model.alert'; alert: { id: string; state: string } & Record<string, unknown> };
+  | { type: 'model.alert'; alert: DriftAlert };
 
 export function eventsChannel(prefix: string): string {
   return `${prefix}:events`;

@@ -13,14 +13,3 @@ export interface NewGoldTemplate {
   expectedVerdict: ReviewVerdict;
   expectedOutput: unknown;
 }
-
-export type GoldEntryResult =
-  | { index: number; id: string }
-  | {
-      index: number;
-      error: { code: string; message: string; details?: { path: string; message: string }[] };
-    };
-
-export interface GoldBatchResult {
-  results: GoldEntryResult[];
-}

@@ -4,6 +4,8 @@ import {
   DomainError,
   type ErrorDetail,
   type GoldBatchDto,
+  type GoldBatchResult,
+  type GoldEntryResult,
   GoldItemDto,
   limits,
   refusalOf,
@@ -12,7 +14,7 @@ import {
 import { type Queue, QueueService } from '@arbiter/queues';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { GoldBatchResult, GoldEntryResult, NewGoldTemplate } from './gold-template.js';
+import type { NewGoldTemplate } from './gold-template.js';
 import { GoldTemplateRepository } from './gold-template.repository.js';
 
 /** Admins add gold items: outputs with a known correct decision, judged entry by entry like a batch submit. */

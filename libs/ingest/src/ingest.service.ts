@@ -2,9 +2,10 @@ import { type Actor, type AuditEventView, AuditRepository } from '@arbiter/audit
 import { canSeeQueue, hasRole, type Principal, type ServicePrincipal } from '@arbiter/auth';
 import { AppConfig } from '@arbiter/config';
 import {
+  type BatchEntryResult,
+  type BatchResult,
   canonicalJson,
   DomainError,
-  type ErrorDetail,
   limits,
   refusalOf,
   SubmitBatchDto,
@@ -20,7 +21,7 @@ import { QueueService } from '@arbiter/queues';
 import { Coalescer, KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { FINAL_STATUSES, type ItemStatus, type ItemView, type NewItem } from './item.js';
+import { FINAL_STATUSES, type ItemView, type NewItem } from './item.js';
 import { AdmissionControl } from './admission-control.js';
 import { type ExistingItem, ItemRepository, type StoredItem } from './item.repository.js';
 import { uuidv7 } from './uuid-v7.js';
@@ -28,14 +29,6 @@ import { uuidv7 } from './uuid-v7.js';
 export interface SubmitResult {
   created: boolean;
   item: ItemView;
-}
-
-export type BatchEntryResult =
-  | { index: number; id: string; status: ItemStatus }
-  | { index: number; error: { code: string; message: string; details?: ErrorDetail[] } };
-
-export interface BatchResult {
-  results: BatchEntryResult[];
 }
 
 type Prepared = NewItem & { autoApproveAbove: number | null };
@@ -324,7 +317,7 @@ export class IngestService {
       modelName: dto.model.name,
       modelVersion: dto.model.version,
       input: dto.input,
-      output: hasOutput ? dto.output : null,
+      output: dto.output ?? null,
       confidence,
       reason: dto.reason,
       priority: dto.priority ?? 0,

@@ -1,3 +1,4 @@
+import type { JsonValue, PatchOperation } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import { type DecisionView, FINAL_STATUSES, type ItemView, type NewItem } from './item.js';
@@ -32,12 +33,12 @@ export interface ItemRow {
   service: string;
   model_name: string;
   model_version: string;
-  input: unknown;
-  output: unknown;
+  input: JsonValue;
+  output: JsonValue;
   confidence: number | null;
   reason: ItemView['reason'];
   priority: number;
-  metadata: Record<string, unknown>;
+  metadata: Record<string, JsonValue>;
   callback_url: string | null;
   sla_deadline: Date | string | null;
   sla_breached_at?: Date | string | null;
@@ -46,8 +47,8 @@ export interface ItemRow {
   decision?: {
     id: string;
     verdict: DecisionView['verdict'];
-    output: unknown;
-    patch: unknown[] | null;
+    output: JsonValue;
+    patch: PatchOperation[] | null;
     reviewer_id: string | null;
     comment: string | null;
     decided_at: string;

@@ -1,63 +1,11 @@
-import type { AuditEventView } from '@arbiter/audit';
-import type { Reason } from '@arbiter/contracts';
-
-export const ITEM_STATUSES = [
-  'pending',
-  'claimed',
-  'approved',
-  'corrected',
-  'rejected',
-  'auto_approved',
-  'fallback',
-  'escalated',
-] as const;
-export type ItemStatus = (typeof ITEM_STATUSES)[number];
+import { type Decision, type Item, type JsonValue, type Reason, TERMINAL_STATUSES } from '@arbiter/contracts';
 
 /** Statuses after which nothing more happens to an item: its decision is final. */
-export const FINAL_STATUSES: ReadonlySet<ItemStatus> = new Set([
-  'approved',
-  'corrected',
-  'rejected',
-  'auto_approved',
-  'fallback',
-]);
+export const FINAL_STATUSES: ReadonlySet<Item['status']> = new Set(TERMINAL_STATUSES);
 
-export type Verdict = 'approve' | 'correct' | 'reject' | 'fallback' | 'auto_approve';
+export type DecisionView = Decision;
 
-export interface DecisionView {
-  id: string;
-  itemId: string;
-  verdict: Verdict;
-  output: unknown;
-  patch: unknown[] | null;
-  reviewerId: string | null;
-  comment: string | null;
-  decidedAt: string;
-  durationMs: number | null;
-}
-
-export interface ItemView {
-  id: string;
-  queue: string;
-  status: ItemStatus;
-  externalId: string;
-  service: string;
-  model: { name: string; version: string };
-  input: unknown;
-  output: unknown;
-  confidence: number | null;
-  reason: Reason;
-  priority: number;
-  metadata: Record<string, unknown>;
-  callbackUrl: string | null;
-  slaDeadline: string | null;
-  /** When the SLA deadline passed with the item still open and its queue's policy was applied. */
-  slaBreachedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  decision: DecisionView | null;
-  history?: AuditEventView[];
-}
+export type ItemView = Item;
 
 /** A validated submission, ready to store. */
 export interface NewItem {
@@ -70,12 +18,12 @@ export interface NewItem {
   requestHash: string;
   modelName: string;
   modelVersion: string;
-  input: unknown;
-  output: unknown;
+  input: JsonValue;
+  output: JsonValue;
   confidence: number | null;
   reason: Reason;
   priority: number;
-  metadata: Record<string, unknown>;
+  metadata: Record<string, JsonValue>;
   callbackUrl: string | null;
   status: 'pending' | 'auto_approved';
   slaDeadline: string | null;

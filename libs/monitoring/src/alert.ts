@@ -1,33 +1,6 @@
-export const ALERT_STATES = ['open', 'acknowledged'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
+import type { AlertState, DriftAlert, DriftDetectedWebhook } from '@arbiter/contracts';
 
-export interface ModelRef {
-  name: string;
-  version: string;
-}
-
-/** A drift alert as `GET /api/v1/monitoring/alerts` shows it. */
-export interface AlertView {
-  id: string;
-  queue: string;
-  model: ModelRef;
-  kind: 'override_drift';
-  state: AlertState;
-  openedAt: string;
-  /** The version's usual override rate when the alert opened (the detector's p0). */
-  baselineRate: number;
-  /** The override rate since the detector's estimate of the change point. */
-  observedRate: number;
-  /** Human decisions since that change point. */
-  decisionsSinceChange: number;
-  /** The CUSUM statistic when the alarm was raised, and the decision interval h it crossed. */
-  statistic: number;
-  threshold: number;
-  acknowledgedBy?: string;
-  acknowledgedByEmail?: string;
-  acknowledgedAt?: string;
-  comment?: string;
-}
+export type AlertView = DriftAlert;
 
 export interface AlertRow {
   id: string;
@@ -80,5 +53,10 @@ export function toAlertView(row: AlertRow): AlertView {
 
 /** The body of a `model.drift_detected` webhook: the alert as the API shows it, timed by its opening. */
 export function alertWebhookBody(alert: AlertView): string {
-  return JSON.stringify({ type: 'model.drift_detected', timestamp: alert.openedAt, data: { alert } });
+  const body: DriftDetectedWebhook = {
+    type: 'model.drift_detected',
+    timestamp: alert.openedAt,
+    data: { alert },
+  };
+  return JSON.stringify(body);
 }

@@ -1,11 +1,14 @@
 import { IsAfterField, IsIsoTime } from '@arbiter/audit';
-import { MaxLengthLimit, SLUG_PATTERN } from '@arbiter/contracts';
+import {
+  ALERT_STATES,
+  type AlertState,
+  type Bucket,
+  BUCKETS,
+  MaxLengthLimit,
+  SLUG_PATTERN,
+} from '@arbiter/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { ALERT_STATES, type AlertState } from './alert.js';
-
-export const BUCKETS = ['hour', 'day'] as const;
-export type Bucket = (typeof BUCKETS)[number];
 
 /** A time range over hourly rollups: from the hour `from` falls in, up to (not including) `to`. */
 export class MonitoringRangeQueryDto {

@@ -1,15 +1,8 @@
 import { appendAuditEvent, type Actor } from '@arbiter/audit';
-import { DomainError } from '@arbiter/contracts';
+import { type AlertState, DomainError } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
-import {
-  ALERT_COLUMNS,
-  ALERT_FROM,
-  type AlertRow,
-  type AlertState,
-  type AlertView,
-  toAlertView,
-} from './alert.js';
+import { ALERT_COLUMNS, ALERT_FROM, type AlertRow, type AlertView, toAlertView } from './alert.js';
 import { FOLD_LOCK } from './fold.repository.js';
 import { type ConfidenceBin, type DriftState, resetStatistic } from './stats/index.js';
 

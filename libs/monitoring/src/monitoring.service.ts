@@ -1,10 +1,17 @@
 import { actorOf, type Principal } from '@arbiter/auth';
 import { normalizeIsoTime } from '@arbiter/audit';
-import { DomainError } from '@arbiter/contracts';
+import {
+  type AlertList,
+  DomainError,
+  type ModelDetail,
+  type ModelList,
+  type ModelRef,
+  type ModelSummary,
+} from '@arbiter/contracts';
 import { DomainEvents } from '@arbiter/events';
 import { QueueService } from '@arbiter/queues';
 import { Injectable } from '@nestjs/common';
-import type { AlertView, ModelRef } from './alert.js';
+import type { AlertView } from './alert.js';
 import {
   type HourRange,
   MonitoringRepository,
@@ -30,40 +37,6 @@ import {
 /** Fields listed on a version's page, most edited first. */
 const FIELD_LIMIT = 200;
 
-export interface DriftSummary {
-  state: 'ok' | 'alert';
-  /** The CUSUM statistic now (0 until the baseline is complete). */
-  statistic: number;
-  /** The decision interval h the statistic is held against; null until the baseline is complete. */
-  threshold: number | null;
-  /** p0: the version's usual override rate (its first 300 human decisions, then those judged in control). */
-  baselineRate: number | null;
-  /** Human decisions p0 is measured over: 0 until there are 300, then up to 2,000 as the baseline learns. */
-  baselineDecisions: number;
-  /** Human decisions the detector has seen (all time). */
-  observed: number;
-  openAlertId?: string;
-}
-
-export interface ModelSummary {
-  queue: string;
-  model: ModelRef;
-  decisions: number;
-  approved: number;
-  corrected: number;
-  rejected: number;
-  overrideRate: number | null;
-  overrideInterval: [number, number];
-  autoApproved: number;
-  qaSampled: number;
-  qaOverrideRate: number | null;
-  ece: number | null;
-  brier: number | null;
-  drift: DriftSummary;
-  firstSeenAt: string | null;
-  lastDecidedAt: string | null;
-}
-
 @Injectable()
 export class MonitoringService {
   constructor(
@@ -72,7 +45,7 @@ export class MonitoringService {
     private readonly events: DomainEvents,
   ) {}
 
-  async listModels(principal: Principal, query: ListModelsQueryDto): Promise<{ models: ModelSummary[] }> {
+  async listModels(principal: Principal, query: ListModelsQueryDto): Promise<ModelList> {
     const queueId = query.queue ? (await this.queues.get(principal, query.queue)).id : undefined;
     const range = { queueId, ...rangeOf(query) };
     const [totals, bins, drift] = await Promise.all([
@@ -85,7 +58,12 @@ export class MonitoringService {
     };
   }
 
-  async modelDetail(principal: Principal, slug: string, model: ModelRef, query: ModelDetailQueryDto) {
+  async modelDetail(
+    principal: Principal,
+    slug: string,
+    model: ModelRef,
+    query: ModelDetailQueryDto,
+  ): Promise<ModelDetail> {
     const queue = await this.queues.get(principal, slug);
     const version: VersionKey = { queueId: queue.id, ...model };
     if (!(await this.monitoring.versionExists(version))) throw DomainError.notFound('Model version');
@@ -127,7 +105,7 @@ export class MonitoringService {
     };
   }
 
-  async listAlerts(principal: Principal, query: ListAlertsQueryDto): Promise<{ alerts: AlertView[] }> {
+  async listAlerts(principal: Principal, query: ListAlertsQueryDto): Promise<AlertList> {
     const queueId = query.queue ? (await this.queues.get(principal, query.queue)).id : undefined;
     return { alerts: await this.monitoring.alerts({ state: query.state, queueId }) };
   }

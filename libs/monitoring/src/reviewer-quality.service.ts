@@ -1,21 +1,11 @@
 import { type Principal } from '@arbiter/auth';
 import { normalizeIsoTime } from '@arbiter/audit';
+import type { ReviewerList } from '@arbiter/contracts';
 import { QueueService } from '@arbiter/queues';
 import { Injectable } from '@nestjs/common';
 import type { ListReviewersQueryDto } from './monitoring-query.dto.js';
 import { ReviewerQualityRepository } from './reviewer-quality.repository.js';
-import { type Agreement, agreement, type GoldScore, goldScore, type VerdictCategory } from './stats/index.js';
-
-export interface ReviewerQuality {
-  reviewer: { id: string; email: string };
-  /** Human decisions: approve + correct + reject. */
-  decisions: number;
-  verdicts: { approve: number; correct: number; reject: number; escalate: number };
-  medianDurationMs: number | null;
-  p90DurationMs: number | null;
-  gold: GoldScore;
-  agreement: Agreement;
-}
+import { agreement, goldScore, type VerdictCategory } from './stats/index.js';
 
 /** How each reviewer decides: how much, how fast, and how often in agreement with a second reviewer. */
 @Injectable()
@@ -25,7 +15,7 @@ export class ReviewerQualityService {
     private readonly queues: QueueService,
   ) {}
 
-  async list(principal: Principal, query: ListReviewersQueryDto): Promise<{ reviewers: ReviewerQuality[] }> {
+  async list(principal: Principal, query: ListReviewersQueryDto): Promise<ReviewerList> {
     const queueId = query.queue ? (await this.queues.get(principal, query.queue)).id : undefined;
     const range = {
       queueId,

@@ -1,5 +1,11 @@
 import { appendAuditEvent, type Actor } from '@arbiter/audit';
-import { DomainError, type DriftPolicy, type SlaPolicy } from '@arbiter/contracts';
+import {
+  DomainError,
+  type DriftPolicy,
+  type JsonSchema,
+  type JsonValue,
+  type SlaPolicy,
+} from '@arbiter/contracts';
 import { generateWebhookSecret } from '@arbiter/auth';
 import { Database, isUniqueViolation, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
@@ -10,12 +16,12 @@ interface QueueRow {
   slug: string;
   name: string;
   instructions: string;
-  output_schema: Record<string, unknown> | null;
+  output_schema: JsonSchema | null;
   auto_approve_above: number | null;
   lease_seconds: number;
   sla_seconds: number | null;
   on_sla_breach: SlaPolicy;
-  fallback_output: unknown;
+  fallback_output: JsonValue;
   escalate_to: string | null;
   reviews_required: number;
   qa_sample_rate: number;

@@ -1,5 +1,5 @@
 import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
-import { DomainError, type ReviewVerdict } from '@arbiter/contracts';
+import { DomainError, type JsonValue, type PatchOperation, type ReviewVerdict } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
 import { type DecisionView, type ItemRow, type ItemView, itemViewFromRow } from '@arbiter/ingest';
 import { Injectable } from '@nestjs/common';
@@ -373,8 +373,8 @@ interface DecisionJson {
   id: string;
   item_id: string;
   verdict: DecisionView['verdict'];
-  output: unknown;
-  patch: unknown[] | null;
+  output: JsonValue;
+  patch: PatchOperation[] | null;
   reviewer_id: string | null;
   comment: string | null;
   decided_at: string;

@@ -1,12 +1,6 @@
+import type { QueueStats } from '@arbiter/contracts';
 import { Database } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
-
-export interface QueueStats {
-  queue: string;
-  pending: number;
-  claimed: number;
-  oldestPendingAgeMs: number;
-}
 
 @Injectable()
 export class QueueStatsRepository {

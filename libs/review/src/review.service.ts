@@ -1,6 +1,13 @@
 import { actorOf, canSeeQueue, hasRole, type UserPrincipal } from '@arbiter/auth';
 import { Database } from '@arbiter/database';
-import { canonicalJson, DecisionBodyDto, DomainError } from '@arbiter/contracts';
+import {
+  canonicalJson,
+  type Claim as ClaimGrant,
+  type ClaimNextResult,
+  DecisionBodyDto,
+  DomainError,
+  type QueueStats,
+} from '@arbiter/contracts';
 import { LeaseTimer, ReviewDispatcher, ReviewJobReader, type TakenJob } from '@arbiter/dispatch';
 import { DomainEvents } from '@arbiter/events';
 import { type DecisionView, ItemRepository, type ItemView } from '@arbiter/ingest';
@@ -17,22 +24,12 @@ import {
   type Reviewer,
 } from './claim.repository.js';
 import { patchBetween } from './json-patch.js';
-import { type QueueStats, QueueStatsRepository } from './queue-stats.repository.js';
+import { QueueStatsRepository } from './queue-stats.repository.js';
 import { type Breach, SlaRepository } from './sla.repository.js';
 
 export const MAX_LIVE_CLAIMS = 10;
 /** Stale jobs (items claimed another way, or decided) skipped before falling back to Postgres. */
 const MAX_STALE_JOBS = 25;
-
-export interface ClaimGrant {
-  token: string;
-  expiresAt: string;
-}
-
-export interface ClaimResult {
-  item: ItemView | null;
-  claim?: ClaimGrant;
-}
 
 /** The review loop: claim, heartbeat, release, decide, escalate. The same rules for socket and HTTP. */
 @Injectable()
@@ -84,7 +81,7 @@ export class ReviewService {
     return this.stats.statsOf(queueId);
   }
 
-  async claimNext(principal: UserPrincipal, slug: string): Promise<ClaimResult> {
+  async claimNext(principal: UserPrincipal, slug: string): Promise<ClaimNextResult> {
     const queue = await this.workQueue(principal, slug);
     const reviewer = reviewerOf(principal);
     const token = randomBytes(24).toString('base64url');

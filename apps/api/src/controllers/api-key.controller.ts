@@ -1,12 +1,5 @@
-import {
-  Allow,
-  type ApiKeyView,
-  type CreatedApiKey,
-  CurrentPrincipal,
-  IdentityService,
-  type Principal,
-} from '@arbiter/auth';
-import { CreateApiKeyDto } from '@arbiter/contracts';
+import { Allow, CurrentPrincipal, IdentityService, type Principal } from '@arbiter/auth';
+import { type ApiKeyList, CreateApiKeyDto, type CreatedApiKey } from '@arbiter/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdPipe } from './id.pipe.js';
@@ -27,7 +20,7 @@ export class ApiKeyController {
   }
 
   @Get()
-  async list(): Promise<{ apiKeys: ApiKeyView[] }> {
+  async list(): Promise<ApiKeyList> {
     return { apiKeys: await this.identity.listApiKeys() };
   }
 

@@ -1,5 +1,6 @@
-import { type ChainVerdict, ChainRepository } from '@arbiter/audit';
+import { ChainRepository } from '@arbiter/audit';
 import { Allow } from '@arbiter/auth';
+import type { ChainVerdict } from '@arbiter/contracts';
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 

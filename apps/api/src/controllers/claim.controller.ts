@@ -1,6 +1,11 @@
 import { Allow, CurrentPrincipal, type UserPrincipal } from '@arbiter/auth';
-import { DecisionBodyDto, EscalationBodyDto } from '@arbiter/contracts';
-import { type ClaimResult, ReviewService } from '@arbiter/review';
+import {
+  type ClaimNextResult,
+  type DecideResult,
+  DecisionBodyDto,
+  EscalationBodyDto,
+} from '@arbiter/contracts';
+import { ReviewService } from '@arbiter/review';
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -21,7 +26,7 @@ export class ClaimController {
     @CurrentPrincipal() user: UserPrincipal,
     @Param('slug') slug: string,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ClaimResult | undefined> {
+  ): Promise<ClaimNextResult | undefined> {
     const result = await this.reviews.claimNext(user, slug);
     void reply.status(result.item ? 200 : 204);
     return result.item ? result : undefined;
@@ -55,7 +60,7 @@ export class ClaimController {
   ) {
     const { decision, replayed, itemStatus, movedTo } = await this.reviews.decide(user, token, body);
     void reply.status(replayed ? 200 : 201);
-    return { decision, itemStatus, ...(movedTo ? { movedTo } : {}) };
+    return { decision, itemStatus, ...(movedTo ? { movedTo } : {}) } satisfies DecideResult;
   }
 
   @Post('claims/:token/escalate')

@@ -1,10 +1,6 @@
 import { actorOf, Allow, CurrentPrincipal, type Principal } from '@arbiter/auth';
-import {
-  DeliveryAdminService,
-  type DeliveryView,
-  ListDeliveriesQueryDto,
-  ReplayDeliveriesQueryDto,
-} from '@arbiter/delivery';
+import type { Delivery, DeliveryList, ReplayResult } from '@arbiter/contracts';
+import { DeliveryAdminService, ListDeliveriesQueryDto, ReplayDeliveriesQueryDto } from '@arbiter/delivery';
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IdPipe } from './id.pipe.js';
@@ -27,7 +23,7 @@ export class DeliveryController {
   @ApiOkResponse({ description: `{deliveries:[${DELIVERY_SHAPE}]}` })
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: an unknown parameter or a bad value' })
   @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
-  list(@Query() query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryView[] }> {
+  list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryList> {
     return this.deliveries.list(query);
   }
 
@@ -43,7 +39,7 @@ export class DeliveryController {
   replayAll(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ReplayDeliveriesQueryDto,
-  ): Promise<{ replayed: number }> {
+  ): Promise<ReplayResult> {
     return this.deliveries.replayAll(query, actorOf(principal));
   }
 
@@ -57,7 +53,7 @@ export class DeliveryController {
   })
   @ApiOkResponse({ description: DELIVERY_SHAPE })
   @ApiResponse({ status: 404, description: 'NOT_FOUND' })
-  replay(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: string): Promise<DeliveryView> {
+  replay(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: string): Promise<Delivery> {
     return this.deliveries.replay(id, actorOf(principal));
   }
 }

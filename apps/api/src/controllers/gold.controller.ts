@@ -1,6 +1,6 @@
 import { Allow, CurrentPrincipal, type UserPrincipal } from '@arbiter/auth';
-import { GoldBatchDto } from '@arbiter/contracts';
-import { type GoldBatchResult, GoldService } from '@arbiter/gold';
+import { GoldBatchDto, type GoldBatchResult } from '@arbiter/contracts';
+import { GoldService } from '@arbiter/gold';
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 

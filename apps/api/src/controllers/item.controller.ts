@@ -5,9 +5,9 @@ import {
   type ServicePrincipal,
   type UserPrincipal,
 } from '@arbiter/auth';
-import { RequeueDto, SubmitBatchDto, SubmitItemDto } from '@arbiter/contracts';
+import { type BatchResult, RequeueDto, SubmitBatchDto, SubmitItemDto } from '@arbiter/contracts';
 import { ReviewService } from '@arbiter/review';
-import { type BatchResult, IngestService, type ItemView } from '@arbiter/ingest';
+import { IngestService, type ItemView } from '@arbiter/ingest';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';

@@ -1,14 +1,12 @@
 import { Allow, CurrentPrincipal, type Principal } from '@arbiter/auth';
+import type { AlertList, DriftAlert, ModelList, ReviewerList } from '@arbiter/contracts';
 import {
   AcknowledgeAlertDto,
-  type AlertView,
   ListAlertsQueryDto,
   ListModelsQueryDto,
   ListReviewersQueryDto,
   ModelDetailQueryDto,
-  type ModelSummary,
   MonitoringService,
-  type ReviewerQuality,
   ReviewerQualityService,
 } from '@arbiter/monitoring';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
@@ -46,7 +44,7 @@ export class MonitoringController {
   listModels(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListModelsQueryDto,
-  ): Promise<{ models: ModelSummary[] }> {
+  ): Promise<ModelList> {
     return this.monitoring.listModels(principal, query);
   }
 
@@ -97,7 +95,7 @@ export class MonitoringController {
   listReviewers(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListReviewersQueryDto,
-  ): Promise<{ reviewers: ReviewerQuality[] }> {
+  ): Promise<ReviewerList> {
     return this.reviewers.list(principal, query);
   }
 
@@ -110,7 +108,7 @@ export class MonitoringController {
   listAlerts(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListAlertsQueryDto,
-  ): Promise<{ alerts: AlertView[] }> {
+  ): Promise<AlertList> {
     return this.monitoring.listAlerts(principal, query);
   }
 
@@ -128,7 +126,7 @@ export class MonitoringController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', IdPipe) id: string,
     @Body() dto: AcknowledgeAlertDto,
-  ): Promise<AlertView> {
+  ): Promise<DriftAlert> {
     return this.monitoring.acknowledge(principal, id, dto);
   }
 }

@@ -1,5 +1,5 @@
-import { Allow, CurrentPrincipal, IdentityService, type Principal, type UserView } from '@arbiter/auth';
-import { CreateUserDto, UpdateUserDto } from '@arbiter/contracts';
+import { Allow, CurrentPrincipal, IdentityService, type Principal } from '@arbiter/auth';
+import { CreateUserDto, UpdateUserDto, type UserAccount, type UserList } from '@arbiter/contracts';
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IdPipe } from './id.pipe.js';
@@ -12,17 +12,17 @@ export class UserController {
   constructor(private readonly identity: IdentityService) {}
 
   @Post()
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto): Promise<UserView> {
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto): Promise<UserAccount> {
     return this.identity.createUser(principal, dto);
   }
 
   @Get()
-  async list(): Promise<{ users: UserView[] }> {
+  async list(): Promise<UserList> {
     return { users: await this.identity.listUsers() };
   }
 
   @Get(':id')
-  get(@Param('id', IdPipe) id: string): Promise<UserView> {
+  get(@Param('id', IdPipe) id: string): Promise<UserAccount> {
     return this.identity.getUser(id);
   }
 
@@ -31,7 +31,7 @@ export class UserController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', IdPipe) id: string,
     @Body() dto: UpdateUserDto,
-  ): Promise<UserView> {
+  ): Promise<UserAccount> {
     return this.identity.updateUser(principal, id, dto);
   }
 }

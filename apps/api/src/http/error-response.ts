@@ -1,4 +1,4 @@
-import { DomainError, type ErrorBody, toErrorBody } from '@arbiter/contracts';
+import { DomainError, type ErrorBody, type ErrorCode, toErrorBody } from '@arbiter/contracts';
 import { pgCode } from '@arbiter/database';
 import { HttpException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ export interface ErrorResponse {
   unexpected?: string;
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',

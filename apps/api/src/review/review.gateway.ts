@@ -1,6 +1,7 @@
 import { AuthService, type UserPrincipal } from '@arbiter/auth';
 import { AppConfig } from '@arbiter/config';
 import {
+  type Ack,
   assertJsonValue,
   ClaimTokenDto,
   DecideDto,
@@ -8,6 +9,8 @@ import {
   EscalateDto,
   limits,
   QueueRefDto,
+  type ReviewAck,
+  type ServerToClientEvents,
   validateInput,
   withoutStatus,
 } from '@arbiter/contracts';
@@ -25,7 +28,6 @@ import type { Namespace, Socket } from 'socket.io';
 import { toErrorResponse } from '../http/error-response.js';
 import { REVIEW_NAMESPACE, type ReviewSocketData } from './review-socket.adapter.js';
 
-type Ack = object;
 type ReviewSocket = Socket<
   Record<string, never>,
   Record<string, never>,
@@ -42,7 +44,7 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
   private readonly logger = new Logger(ReviewGateway.name);
   private readonly graceTimers = new Set<NodeJS.Timeout>();
 
-  @WebSocketServer() namespace!: Namespace;
+  @WebSocketServer() namespace!: Namespace<Record<string, never>, ServerToClientEvents>;
 
   constructor(
     private readonly reviews: ReviewService,
@@ -51,7 +53,10 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
   ) {}
 
   @SubscribeMessage('queue:subscribe')
-  subscribe(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+  subscribe(
+    @ConnectedSocket() socket: ReviewSocket,
+    @MessageBody() body: unknown,
+  ): Promise<ReviewAck<'queue:subscribe'>> {
     return this.answer(socket, QueueRefDto, body, async (user, dto) => {
       const { queue, stats } = await this.reviews.subscribe(user, dto.queue);
       await socket.join(queueRoom(queue.id));
@@ -60,22 +65,34 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
   }
 
   @SubscribeMessage('claim:next')
-  next(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+  next(
+    @ConnectedSocket() socket: ReviewSocket,
+    @MessageBody() body: unknown,
+  ): Promise<ReviewAck<'claim:next'>> {
     return this.answer(socket, QueueRefDto, body, (user, dto) => this.reviews.claimNext(user, dto.queue));
   }
 
   @SubscribeMessage('claim:heartbeat')
-  heartbeat(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+  heartbeat(
+    @ConnectedSocket() socket: ReviewSocket,
+    @MessageBody() body: unknown,
+  ): Promise<ReviewAck<'claim:heartbeat'>> {
     return this.answer(socket, ClaimTokenDto, body, (user, dto) => this.reviews.heartbeat(user, dto.token));
   }
 
   @SubscribeMessage('claim:release')
-  release(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+  release(
+    @ConnectedSocket() socket: ReviewSocket,
+    @MessageBody() body: unknown,
+  ): Promise<ReviewAck<'claim:release'>> {
     return this.answer(socket, ClaimTokenDto, body, (user, dto) => this.reviews.release(user, dto.token));
   }
 
   @SubscribeMessage('claim:decide')
-  decide(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+  decide(
+    @ConnectedSocket() socket: ReviewSocket,
+    @MessageBody() body: unknown,
+  ): Promise<ReviewAck<'claim:decide'>> {
     return this.answer(socket, DecideDto, body, async (user, { token, ...decision }) => {
       const { decision: recorded, itemStatus, movedTo } = await this.reviews.decide(user, token, decision);
       return { decision: recorded, itemStatus, ...(movedTo ? { movedTo } : {}) };
@@ -83,7 +100,10 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
   }
 
   @SubscribeMessage('claim:escalate')
-  escalate(@ConnectedSocket() socket: ReviewSocket, @MessageBody() body: unknown): Promise<Ack> {
+  escalate(
+    @ConnectedSocket() socket: ReviewSocket,
+    @MessageBody() body: unknown,
+  ): Promise<ReviewAck<'claim:escalate'>> {
     return this.answer(socket, EscalateDto, body, (user, dto) =>
       this.reviews.escalate(user, dto.token, dto.comment),
     );
@@ -113,12 +133,12 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
     if (user) await this.reviews.releaseAllOf(user);
   }
 
-  private async answer<T extends object>(
+  private async answer<T extends object, R>(
     socket: ReviewSocket,
     dto: new () => T,
     body: unknown,
-    work: (user: UserPrincipal, input: T) => Promise<Ack>,
-  ): Promise<Ack> {
+    work: (user: UserPrincipal, input: T) => Promise<R>,
+  ): Promise<Ack<R>> {
     try {
       const user = await this.auth.authenticateToken(socket.data.token);
       if (!user) {

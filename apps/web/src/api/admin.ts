@@ -1,40 +1,44 @@
 import { request } from './http';
 import type {
   ApiKey,
+  ApiKeyList,
   CreatedApiKey,
   Delivery,
+  DeliveryList,
   DeliveryStatus,
+  NewApiKey,
+  NewQueue,
   NewUser,
-  QueueDetail,
+  Queue,
+  QueueList,
   QueueSettings,
+  ReplayResult,
   UserAccount,
   UserChanges,
+  UserList,
 } from './types';
 
 const queuePath = (slug: string) => `/api/v1/queues/${encodeURIComponent(slug)}`;
 
-export async function listQueueDetails(token: string): Promise<QueueDetail[]> {
-  const body = await request<{ queues: QueueDetail[] }>('GET', '/api/v1/queues', { token });
+export async function listQueueDetails(token: string): Promise<Queue[]> {
+  const body = await request<QueueList>('GET', '/api/v1/queues', { token });
   return body.queues;
 }
 
-export function createQueue(
-  token: string,
-  queue: QueueSettings & { slug: string; name: string },
-): Promise<QueueDetail> {
-  return request<QueueDetail>('POST', '/api/v1/queues', { token, body: queue });
+export function createQueue(token: string, queue: NewQueue): Promise<Queue> {
+  return request<Queue>('POST', '/api/v1/queues', { token, body: queue });
 }
 
-export function updateQueue(token: string, slug: string, changes: QueueSettings): Promise<QueueDetail> {
-  return request<QueueDetail>('PATCH', queuePath(slug), { token, body: changes });
+export function updateQueue(token: string, slug: string, changes: QueueSettings): Promise<Queue> {
+  return request<Queue>('PATCH', queuePath(slug), { token, body: changes });
 }
 
-export function setQueuePaused(token: string, slug: string, paused: boolean): Promise<QueueDetail> {
-  return request<QueueDetail>('POST', `${queuePath(slug)}/${paused ? 'pause' : 'resume'}`, { token });
+export function setQueuePaused(token: string, slug: string, paused: boolean): Promise<Queue> {
+  return request<Queue>('POST', `${queuePath(slug)}/${paused ? 'pause' : 'resume'}`, { token });
 }
 
 export async function listUsers(token: string): Promise<UserAccount[]> {
-  const body = await request<{ users: UserAccount[] }>('GET', '/api/v1/users', { token });
+  const body = await request<UserList>('GET', '/api/v1/users', { token });
   return body.users;
 }
 
@@ -47,14 +51,11 @@ export function updateUser(token: string, id: string, changes: UserChanges): Pro
 }
 
 export async function listApiKeys(token: string): Promise<ApiKey[]> {
-  const body = await request<{ apiKeys: ApiKey[] }>('GET', '/api/v1/api-keys', { token });
+  const body = await request<ApiKeyList>('GET', '/api/v1/api-keys', { token });
   return body.apiKeys;
 }
 
-export function createApiKey(
-  token: string,
-  key: { service: string; queues: string[] },
-): Promise<CreatedApiKey> {
+export function createApiKey(token: string, key: NewApiKey): Promise<CreatedApiKey> {
   return request<CreatedApiKey>('POST', '/api/v1/api-keys', { token, body: key });
 }
 
@@ -76,11 +77,9 @@ export async function listDeliveries(token: string, filter: DeliveryFilter): Pro
   if (filter.queue) query.set('queue', filter.queue);
   if (filter.limit !== undefined) query.set('limit', String(filter.limit));
   const search = query.toString();
-  const body = await request<{ deliveries: Delivery[] }>(
-    'GET',
-    `/api/v1/deliveries${search ? `?${search}` : ''}`,
-    { token },
-  );
+  const body = await request<DeliveryList>('GET', `/api/v1/deliveries${search ? `?${search}` : ''}`, {
+    token,
+  });
   return body.deliveries;
 }
 
@@ -93,7 +92,7 @@ export function replayDelivery(token: string, id: string): Promise<Delivery> {
 export async function replayDeadDeliveries(token: string, queue?: string): Promise<number> {
   const query = new URLSearchParams({ status: 'dead' });
   if (queue) query.set('queue', queue);
-  const body = await request<{ replayed: number }>('POST', `/api/v1/deliveries/replay?${query.toString()}`, {
+  const body = await request<ReplayResult>('POST', `/api/v1/deliveries/replay?${query.toString()}`, {
     token,
   });
   return body.replayed;

@@ -1,5 +1,5 @@
 import { ApiError, request, requestBlob } from './http';
-import type { AuditEvent, ChainVerdict, DecisionRecord, ItemDetail } from './types';
+import type { AuditEventLine, ChainVerdict, DecisionRecord, Item } from './types';
 import { decisionsQuery, type DecisionFilter } from '../lib/audit-filter';
 
 export type ExportFormat = 'jsonl' | 'csv';
@@ -62,7 +62,7 @@ export interface EventQuery {
 }
 
 /** Audit events, newest first. */
-export function listEvents(token: string, query: EventQuery): Promise<AuditEvent[]> {
+export function listEvents(token: string, query: EventQuery): Promise<AuditEventLine[]> {
   const params = new URLSearchParams({ format: 'jsonl', order: 'desc', limit: String(query.limit) });
   if (query.actions?.length) params.set('action', query.actions.join(','));
   if (query.from) params.set('from', query.from);
@@ -74,6 +74,6 @@ export function verifyChain(token: string): Promise<ChainVerdict> {
   return request<ChainVerdict>('GET', '/api/v1/audit/verify', { token });
 }
 
-export function getItem(token: string, id: string): Promise<ItemDetail> {
-  return request<ItemDetail>('GET', `/api/v1/items/${encodeURIComponent(id)}`, { token });
+export function getItem(token: string, id: string): Promise<Item> {
+  return request<Item>('GET', `/api/v1/items/${encodeURIComponent(id)}`, { token });
 }

@@ -1,10 +1,10 @@
-import type { ApiErrorBody, ErrorDetail, LoginResponse, Queue } from './types';
+import type { AckError, ErrorBody, ErrorDetail, LoginResponse, Queue, QueueList } from './types';
 
 /** An HTTP failure with the contract's machine-readable code (or NETWORK when the server was unreachable). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: AckError['code'],
     message: string,
     readonly details: ErrorDetail[] = [],
   ) {
@@ -13,12 +13,12 @@ export class ApiError extends Error {
   }
 }
 
-function isErrorBody(value: unknown): value is ApiErrorBody {
+function isErrorBody(value: unknown): value is ErrorBody {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as ApiErrorBody).code === 'string' &&
-    typeof (value as ApiErrorBody).message === 'string'
+    typeof (value as ErrorBody).code === 'string' &&
+    typeof (value as ErrorBody).message === 'string'
   );
 }
 
@@ -72,6 +72,6 @@ export function login(email: string, password: string): Promise<LoginResponse> {
 }
 
 export async function listQueues(token: string): Promise<Queue[]> {
-  const body = await request<{ queues: Queue[] }>('GET', '/api/v1/queues', { token });
+  const body = await request<QueueList>('GET', '/api/v1/queues', { token });
   return body.queues;
 }

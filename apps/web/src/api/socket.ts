@@ -3,12 +3,13 @@ import { ApiError, request } from './http';
 import type { ReviewTransport, StatsSource } from './review-transport';
 import {
   isAckFailure,
+  type AckError,
   type AuditEvent,
   type ClaimExpiredEvent,
   type ClaimSlaBreachedEvent,
   type ClientToServerEvents,
   type DecideRequest,
-  type ItemDetail,
+  type Item,
   type QueueStats,
   type Result,
   type ReviewCalls,
@@ -60,7 +61,7 @@ export class ReviewClient implements ReviewTransport, StatsSource {
 
   async itemHistory(itemId: string): Promise<Result<AuditEvent[]>> {
     try {
-      const item = await request<ItemDetail>('GET', `/api/v1/items/${encodeURIComponent(itemId)}`, {
+      const item = await request<Item>('GET', `/api/v1/items/${encodeURIComponent(itemId)}`, {
         token: this.accessToken,
       });
       return { ok: true, value: item.history ?? [] };
@@ -105,6 +106,6 @@ export class ReviewClient implements ReviewTransport, StatsSource {
   }
 }
 
-function fail(code: string, message: string): { ok: false; error: { code: string; message: string } } {
+function fail(code: AckError['code'], message: string): { ok: false; error: AckError } {
   return { ok: false, error: { code, message } };
 }

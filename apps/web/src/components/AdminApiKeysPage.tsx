@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { createApiKey, listApiKeys, listQueueDetails, revokeApiKey } from '../api/admin';
 import type { ApiError } from '../api/http';
-import type { ApiKey, CreatedApiKey, QueueDetail } from '../api/types';
+import type { ApiKey, CreatedApiKey, Queue } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatDateTime } from '../lib/format';
@@ -19,7 +19,7 @@ function NewKeyForm({
   onCreated,
   onCancel,
 }: {
-  queues: QueueDetail[];
+  queues: Queue[];
   onCreated: (key: CreatedApiKey) => void;
   onCancel: () => void;
 }) {

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { listQueueDetails, setQueuePaused } from '../api/admin';
 import type { ApiError } from '../api/http';
-import type { QueueDetail } from '../api/types';
+import type { Queue } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatAge } from '../lib/time';
@@ -13,7 +13,7 @@ import { SecretField } from './SecretField';
 
 type Notice = { text: string; tone: 'success' | 'info' };
 
-function slaText(queue: QueueDetail): string {
+function slaText(queue: Queue): string {
   if (queue.slaSeconds == null) return '—';
   return `${formatAge(queue.slaSeconds * 1000)} → ${queue.onSlaBreach}`;
 }
@@ -21,13 +21,13 @@ function slaText(queue: QueueDetail): string {
 export function AdminQueuesPage() {
   const session = useApiSession();
   const queues = useLoad(listQueueDetails, 'queues');
-  const [editing, setEditing] = useState<QueueDetail | 'new' | null>(null);
+  const [editing, setEditing] = useState<Queue | 'new' | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [error, setError] = useState<{ title: string; error: ApiError } | null>(null);
   const [alertSecret, setAlertSecret] = useState<{ queue: string; secret: string } | null>(null);
 
-  const replace = (saved: QueueDetail) =>
+  const replace = (saved: Queue) =>
     queues.setData((list) => {
       if (!list) return [saved];
       return list.some((q) => q.slug === saved.slug)
@@ -35,7 +35,7 @@ export function AdminQueuesPage() {
         : [...list, saved];
     });
 
-  const togglePause = async (queue: QueueDetail) => {
+  const togglePause = async (queue: Queue) => {
     const pause = !queue.paused;
     setBusy(queue.slug);
     setError(null);

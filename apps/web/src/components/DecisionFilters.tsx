@@ -1,12 +1,12 @@
 import type { FormEvent } from 'react';
-import type { QueueDetail } from '../api/types';
+import type { Queue } from '../api/types';
 import { useItemScoped } from '../hooks/useItemScoped';
 import { EMPTY_FILTER, filterSearch, isFiltered, VERDICTS, type DecisionFilter } from '../lib/audit-filter';
 import { fromLocalInput, toLocalInput, VERDICT_LABELS } from '../lib/format';
 
 interface DecisionFiltersProps {
   filter: DecisionFilter;
-  queues: QueueDetail[] | null;
+  queues: Queue[] | null;
   onApply: (filter: DecisionFilter) => void;
 }
 

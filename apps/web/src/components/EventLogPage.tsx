@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { listQueueDetails } from '../api/admin';
 import { listEvents } from '../api/audit';
-import type { AuditEvent, QueueDetail } from '../api/types';
+import type { AuditEvent, Queue } from '../api/types';
 import { useApiSession } from '../hooks/useApiSession';
 import { useItemScoped } from '../hooks/useItemScoped';
 import { useLoad } from '../hooks/useLoad';
@@ -60,7 +60,7 @@ const record = (value: unknown): Record<string, unknown> | null =>
     : null;
 
 /** The subject by name when the event carries one (a queue's slug, a user's email, a key's service). */
-function subjectText(event: AuditEvent, queues: QueueDetail[] | null): string {
+function subjectText(event: AuditEvent, queues: Queue[] | null): string {
   const sources = [event.data, record(event.data['after']), record(event.data['before'])];
   for (const source of sources) {
     const named = NAME_KEYS.map((key) => source?.[key]).find((v): v is string => typeof v === 'string');

@@ -1,4 +1,4 @@
-import type { Reason, ReviewItem } from '../api/types';
+import type { Reason, Item } from '../api/types';
 import { formatDateTime } from '../lib/format';
 
 const REASONS: Record<Reason, string> = {
@@ -8,7 +8,7 @@ const REASONS: Record<Reason, string> = {
   other: 'Other',
 };
 
-export function ItemFacts({ item }: { item: ReviewItem }) {
+export function ItemFacts({ item }: { item: Item }) {
   const confidence = item.confidence;
   return (
     <dl className="card facts" data-testid="item-facts">

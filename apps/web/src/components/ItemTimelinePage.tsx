@@ -1,6 +1,6 @@
 import { useMemo, type ReactNode } from 'react';
 import { getItem } from '../api/audit';
-import type { ItemDetail } from '../api/types';
+import type { Item } from '../api/types';
 import { useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { diffJson } from '../lib/json-diff';
@@ -11,7 +11,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { JsonBlock } from './JsonBlock';
 import { Timeline } from './Timeline';
 
-function Facts({ item }: { item: ItemDetail }) {
+function Facts({ item }: { item: Item }) {
   const decision = item.decision;
   const decided = item.history?.findLast((e) => e.action === 'item.decided');
   const reviewer = decided?.actor.type === 'user' ? actorLabel(decided.actor) : decision?.reviewerId;
@@ -45,7 +45,7 @@ function Facts({ item }: { item: ItemDetail }) {
   );
 }
 
-function Outcome({ item }: { item: ItemDetail }) {
+function Outcome({ item }: { item: Item }) {
   const decision = item.decision;
   const original = item.output ?? null;
   const pair = useMemo(

@@ -1,13 +1,7 @@
 import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ApiError } from '../api/http';
-import {
-  acknowledgeAlert,
-  connectMonitoringSocket,
-  listAlerts,
-  versionPath,
-  type AlertState,
-  type DriftAlert,
-} from '../api/monitoring';
+import { acknowledgeAlert, connectMonitoringSocket, listAlerts, versionPath } from '../api/monitoring';
+import type { AlertState, DriftAlert } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { useLoad, type Loaded } from '../hooks/useLoad';
 import { formatDateTime } from '../lib/format';

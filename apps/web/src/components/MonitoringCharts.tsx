@@ -26,7 +26,7 @@ import type {
   ReliabilityBin,
   SeriesPoint,
   ThresholdAdvice,
-} from '../api/monitoring';
+} from '../api/types';
 import { intervalText, percent, score } from '../lib/monitoring';
 
 const ACCENT = '#2c5cc5';

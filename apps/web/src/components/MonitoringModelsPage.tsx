@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { getModelDetail, listModels, versionKey, versionPath, type ModelSummary } from '../api/monitoring';
+import { getModelDetail, listModels, versionKey, versionPath } from '../api/monitoring';
+import type { ModelSummary } from '../api/types';
 import { useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { inAppClick } from '../lib/links';

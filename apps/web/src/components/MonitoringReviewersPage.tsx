@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { listQueues } from '../api/http';
-import { listReviewerStats, type ReviewerStats } from '../api/monitoring';
+import { listReviewerStats } from '../api/monitoring';
+import type { ReviewerStats } from '../api/types';
 import { useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatDuration } from '../lib/format';

@@ -1,15 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../api/http';
 import { updateQueue } from '../api/admin';
-import {
-  getModelDetail,
-  getQueue,
-  listModels,
-  versionPath,
-  type Bucket,
-  type ModelDetail,
-  type ModelRef,
-} from '../api/monitoring';
+import { getModelDetail, getQueue, listModels, versionPath } from '../api/monitoring';
+import type { Bucket, ModelDetail, ModelRef } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { useLoad } from '../hooks/useLoad';
 import { formatDateTime } from '../lib/format';

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { createQueue, updateQueue } from '../api/admin';
 import type { ApiError } from '../api/http';
-import type { QueueDetail } from '../api/types';
+import type { Queue } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import {
   changedSettings,
@@ -15,9 +15,9 @@ import { FormCard, FormFooter } from './FormParts';
 
 interface QueueFormProps {
   /** The queue to edit; null to create one. */
-  queue: QueueDetail | null;
-  queues: QueueDetail[];
-  onSaved: (queue: QueueDetail, created: boolean) => void;
+  queue: Queue | null;
+  queues: Queue[];
+  onSaved: (queue: Queue, created: boolean) => void;
   onCancel: () => void;
 }
 
@@ -51,7 +51,7 @@ export function QueueForm({ queue, queues, onSaved, onCancel }: QueueFormProps) 
       return;
     }
     setProblems({});
-    let saved: QueueDetail;
+    let saved: Queue;
     setSaving(true);
     try {
       if (queue === null) {

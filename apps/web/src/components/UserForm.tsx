@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { createUser, updateUser } from '../api/admin';
 import type { ApiError } from '../api/http';
-import type { QueueDetail, Role, UserAccount, UserChanges } from '../api/types';
+import type { Queue, Role, UserAccount, UserChanges } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
 import { CheckboxGroup } from './CheckboxGroup';
 import { FormCard, FormField, FormFooter } from './FormParts';
@@ -18,7 +18,7 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
 interface UserFormProps {
   /** The user to edit; null to create one. */
   user: UserAccount | null;
-  queues: QueueDetail[];
+  queues: Queue[];
   onSaved: (user: UserAccount, created: boolean) => void;
   onCancel: () => void;
 }

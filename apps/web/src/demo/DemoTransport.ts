@@ -1,28 +1,37 @@
 import type { ReviewTransport } from '../api/review-transport';
 import type {
+  AckError,
   AuditEvent,
   Claim,
   ClaimExpiredEvent,
   ClaimSlaBreachedEvent,
   DecideRequest,
+  DecideResult,
+  Item,
+  ItemStatus,
   QueueStats,
   Result,
-  ReviewItem,
+  ReviewVerdict,
 } from '../api/types';
 
 const DELAY_MS = 150;
+const DECIDED: Record<ReviewVerdict, ItemStatus> = {
+  approve: 'approved',
+  correct: 'corrected',
+  reject: 'rejected',
+};
 const later = <T>(value: T) =>
   new Promise<Result<T>>((r) => setTimeout(() => r({ ok: true, value }), DELAY_MS));
 
 /** An in-memory queue behind the ReviewTransport interface, for the `?demo=1` page. */
 export class DemoTransport implements ReviewTransport {
-  private readonly waiting: ReviewItem[];
-  private readonly held = new Map<string, ReviewItem>();
+  private readonly waiting: Item[];
+  private readonly held = new Map<string, Item>();
   private readonly listeners = new Set<(stats: QueueStats) => void>();
 
   constructor(
     private readonly queue: string,
-    items: ReviewItem[],
+    items: Item[],
     private readonly leaseSeconds: number,
     private readonly histories: Record<string, AuditEvent[]> = {},
   ) {
@@ -35,7 +44,7 @@ export class DemoTransport implements ReviewTransport {
       queue: this.queue,
       pending: this.waiting.length,
       claimed: this.held.size,
-      oldestPendingAgeMs: this.waiting.length ? Date.now() - oldest : null,
+      oldestPendingAgeMs: this.waiting.length ? Date.now() - oldest : 0,
     };
   }
 
@@ -62,7 +71,8 @@ export class DemoTransport implements ReviewTransport {
     const item = this.held.get(request.token);
     if (!item) return this.refuse('CLAIM_EXPIRED', 'The claim is no longer live.');
     this.finish(request.token);
-    return later({
+    return later<DecideResult>({
+      itemStatus: DECIDED[request.verdict],
       decision: {
         id: `decision-${item.id}`,
         itemId: item.id,
@@ -115,8 +125,8 @@ export class DemoTransport implements ReviewTransport {
     for (const listener of this.listeners) listener(stats);
   }
 
-  private refuse(code: string, message: string) {
-    return Promise.resolve<{ ok: false; error: { code: string; message: string } }>({
+  private refuse(code: AckError['code'], message: string) {
+    return Promise.resolve<{ ok: false; error: AckError }>({
       ok: false,
       error: { code, message },
     });

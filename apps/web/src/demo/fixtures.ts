@@ -1,8 +1,11 @@
-import type { AuditEvent, Queue, ReviewItem, User } from '../api/types';
+import type { AuditAction, AuditEvent, Item, JsonValue, Queue, User } from '../api/types';
 
 export const demoUser: User = { id: 'demo-user', email: 'reviewer@demo.local', roles: ['reviewer'] };
 
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
 export const demoQueue: Queue = {
+  id: 'demo-queue',
   slug: 'support-triage',
   name: 'Support triage',
   leaseSeconds: 300,
@@ -28,78 +31,110 @@ export const demoQueue: Queue = {
       tags: { type: 'array', items: { type: 'string' }, maxItems: 5 },
     },
   },
+  autoApproveAbove: null,
+  slaSeconds: null,
+  onSlaBreach: 'keep',
+  fallbackOutput: null,
+  escalateTo: null,
+  reviewsRequired: 1,
+  qaSampleRate: 0,
+  allowAdminReview: false,
+  maxPending: null,
+  callbackUrl: null,
+  driftDelta: 0.1,
+  onDrift: 'alert',
+  targetOverrideRate: 0.05,
+  alertUrl: null,
+  paused: false,
+  version: 1,
+  createdAt: minutesAgo(60 * 24),
+  updatedAt: minutesAgo(60 * 24),
 };
 
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+type DemoItem = Pick<Item, 'id' | 'externalId' | 'input' | 'output' | 'confidence' | 'reason' | 'priority'>;
+
+/** A claimed item of the demo queue, as a claim answers it. */
+const claimed = (item: DemoItem, minutes: number): Item => ({
+  ...item,
+  queue: demoQueue.slug,
+  status: 'claimed',
+  service: 'triage',
+  model: { name: 'triage-classifier', version: '2025-06-01' },
+  metadata: {},
+  callbackUrl: null,
+  slaDeadline: null,
+  slaBreachedAt: null,
+  createdAt: minutesAgo(minutes),
+  updatedAt: minutesAgo(minutes),
+  decision: null,
+});
 
 const ADJUDICATED = '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6c';
 
 /** Two reviews disagreed on it: the workspace shows both beside it (see demoHistories). */
-const adjudicatedItem: ReviewItem = {
-  id: ADJUDICATED,
-  queue: demoQueue.slug,
-  status: 'claimed',
-  externalId: 'ticket-48220',
-  model: { name: 'triage-classifier', version: '2025-06-01' },
-  input: {
-    subject: 'Export to CSV times out',
-    body: 'Exporting last year of invoices fails after a minute. Smaller ranges work.',
-  },
-  output: {
-    category: 'billing',
-    priority: 'normal',
-    summary: 'Customer cannot export a year of invoices to CSV.',
-    tags: ['export'],
-  },
-  confidence: 0.64,
-  reason: 'low_confidence',
-  priority: 5,
-  createdAt: minutesAgo(31),
-};
-
-export const demoItems: ReviewItem[] = [
+const adjudicatedItem = claimed(
   {
-    id: '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6a',
-    queue: demoQueue.slug,
-    status: 'claimed',
-    externalId: 'ticket-48213',
-    model: { name: 'triage-classifier', version: '2025-06-01' },
+    id: ADJUDICATED,
+    externalId: 'ticket-48220',
     input: {
-      subject: 'Charged twice for the March invoice',
-      body: 'Hi, my card was charged twice for invoice INV-2031. I can still use the product, but please refund one of the payments.',
-      customer: { plan: 'team', tenureMonths: 14 },
+      subject: 'Export to CSV times out',
+      body: 'Exporting last year of invoices fails after a minute. Smaller ranges work.',
     },
     output: {
-      category: 'bug',
-      priority: 'urgent',
-      summary: 'Customer was charged twice and wants a refund.',
-      tags: ['payments'],
+      category: 'billing',
+      priority: 'normal',
+      summary: 'Customer cannot export a year of invoices to CSV.',
+      tags: ['export'],
     },
-    confidence: 0.58,
+    confidence: 0.64,
     reason: 'low_confidence',
-    priority: 10,
-    createdAt: minutesAgo(12),
+    priority: 5,
   },
-  {
-    id: '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6b',
-    queue: demoQueue.slug,
-    status: 'claimed',
-    externalId: 'ticket-48217',
-    model: { name: 'triage-classifier', version: '2025-06-01' },
-    input: { subject: 'Cannot log in since this morning', body: 'SSO redirects forever.' },
-    confidence: null,
-    reason: 'model_error',
-    priority: 0,
-    createdAt: minutesAgo(7),
-  },
+  31,
+);
+
+export const demoItems: Item[] = [
+  claimed(
+    {
+      id: '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6a',
+      externalId: 'ticket-48213',
+      input: {
+        subject: 'Charged twice for the March invoice',
+        body: 'Hi, my card was charged twice for invoice INV-2031. I can still use the product, but please refund one of the payments.',
+        customer: { plan: 'team', tenureMonths: 14 },
+      },
+      output: {
+        category: 'bug',
+        priority: 'urgent',
+        summary: 'Customer was charged twice and wants a refund.',
+        tags: ['payments'],
+      },
+      confidence: 0.58,
+      reason: 'low_confidence',
+      priority: 10,
+    },
+    12,
+  ),
+  claimed(
+    {
+      id: '0196f1c2-7a10-7d3e-9b1a-1f2e3d4c5b6b',
+      externalId: 'ticket-48217',
+      input: { subject: 'Cannot log in since this morning', body: 'SSO redirects forever.' },
+      output: null,
+      confidence: null,
+      reason: 'model_error',
+      priority: 0,
+    },
+    7,
+  ),
   adjudicatedItem,
 ];
 
 const event = (
   seq: number,
-  action: string,
+  action: AuditAction,
   actor: AuditEvent['actor'],
-  data: Record<string, unknown>,
+  data: Record<string, JsonValue>,
   at: string,
 ): AuditEvent => ({
   seq,

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ReviewTransport } from '../api/review-transport';
-import type { ReviewItem } from '../api/types';
+import type { Item } from '../api/types';
 import { earlierReviews, type EarlierReview } from '../lib/adjudication';
 
 /** loading · none: not an adjudication · ready: the two reviews · failed: the history could not be read. */
@@ -18,7 +18,7 @@ interface Loaded {
 /** The reviews that disagreed, when the claimed item is being adjudicated. */
 export function useEarlierReviews(
   transport: ReviewTransport,
-  item: ReviewItem | null,
+  item: Item | null,
 ): EarlierReviewsState & { retry: () => void } {
   const [attempt, setAttempt] = useState(0);
   const [loaded, setLoaded] = useState<Loaded | null>(null);

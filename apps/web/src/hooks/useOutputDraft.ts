@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { ReviewItem } from '../api/types';
+import type { Item } from '../api/types';
 import { diffJson, jsonEqual, type PatchOp } from '../lib/json-diff';
 import { parseJson, prettyJson, type ParseResult } from '../lib/json';
 import type { OutputChecker, SchemaProblem } from '../lib/schema';
@@ -20,7 +20,7 @@ export interface OutputDraft {
 }
 
 /** The reviewer's edit of the current item's output, checked as it is typed. */
-export function useOutputDraft(item: ReviewItem | null, checker: OutputChecker): OutputDraft {
+export function useOutputDraft(item: Item | null, checker: OutputChecker): OutputDraft {
   const original = item?.output ?? null;
   const initial = item && item.output != null ? prettyJson(item.output) : '';
   const [text, setText] = useItemScoped(item?.id ?? null, initial);

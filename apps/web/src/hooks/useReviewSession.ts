@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef } from 'react';
 import type { ReviewTransport } from '../api/review-transport';
-import type { AckError, Claim, ReviewerVerdict, ReviewItem } from '../api/types';
+import type { AckError, Claim, ErrorCode, Item, ItemStatus, JsonValue, ReviewVerdict } from '../api/types';
 import { refusalTitle } from '../lib/refusal';
 
 /**
@@ -8,7 +8,7 @@ import { refusalTitle } from '../lib/refusal';
  * expired: the lease ran out (the edit stays on screen) · closed: the claim is gone for another reason.
  */
 export type Phase = 'idle' | 'working' | 'empty' | 'expired' | 'closed';
-export type PendingAction = 'claim' | ReviewerVerdict | 'escalate' | 'release';
+export type PendingAction = 'claim' | ReviewVerdict | 'escalate' | 'release';
 
 export interface Notice {
   tone: 'error' | 'success' | 'info' | 'warn';
@@ -19,7 +19,7 @@ export interface Notice {
 
 export interface ReviewState {
   phase: Phase;
-  item: ReviewItem | null;
+  item: Item | null;
   claim: Claim | null;
   pending: PendingAction | null;
   notice: Notice | null;
@@ -27,7 +27,7 @@ export interface ReviewState {
 
 type Action =
   | { type: 'start'; pending: PendingAction }
-  | { type: 'claimed'; item: ReviewItem; claim: Claim }
+  | { type: 'claimed'; item: Item; claim: Claim }
   | { type: 'empty' }
   | { type: 'failed'; notice: Notice }
   | { type: 'renewed'; claim: Claim }
@@ -75,9 +75,13 @@ function reducer(state: ReviewState, action: Action): ReviewState {
 const INITIAL: ReviewState = { phase: 'idle', item: null, claim: null, pending: null, notice: null };
 
 /** Codes meaning the claim can no longer be used by this reviewer. */
-const CLAIM_GONE = new Set(['CLAIM_EXPIRED', 'NOT_CLAIM_HOLDER', 'ALREADY_DECIDED']);
+const CLAIM_GONE: ReadonlySet<string> = new Set<ErrorCode>([
+  'CLAIM_EXPIRED',
+  'NOT_CLAIM_HOLDER',
+  'ALREADY_DECIDED',
+]);
 
-const DONE: Record<ReviewerVerdict | 'escalate', string> = {
+const DONE: Record<ReviewVerdict | 'escalate', string> = {
   approve: 'Approved',
   correct: 'Correction submitted',
   reject: 'Rejected',
@@ -85,7 +89,7 @@ const DONE: Record<ReviewerVerdict | 'escalate', string> = {
 };
 
 /** What to tell a reviewer whose decision did not end the item. */
-const AFTER_DECISION: Record<string, string> = {
+const AFTER_DECISION: Partial<Record<ItemStatus, string>> = {
   pending: 'Recorded. This item needs one more independent review before it is final.',
   escalated: 'Recorded. The two reviews disagree, so an admin adjudicates this item.',
 };
@@ -113,7 +117,7 @@ export interface ReviewSessionOptions {
 export interface ReviewSession {
   state: ReviewState;
   claimNext: () => void;
-  decide: (verdict: ReviewerVerdict, options: { output?: unknown; comment?: string }) => void;
+  decide: (verdict: ReviewVerdict, options: { output?: JsonValue; comment?: string }) => void;
   escalate: (comment: string) => void;
   release: () => void;
 }
@@ -195,7 +199,7 @@ export function useReviewSession({
   );
 
   const decide = useCallback(
-    (verdict: ReviewerVerdict, options: { output?: unknown; comment?: string }) => {
+    (verdict: ReviewVerdict, options: { output?: JsonValue; comment?: string }) => {
       const comment = options.comment?.trim();
       void act(
         verdict,
@@ -210,7 +214,7 @@ export function useReviewSession({
           const { itemStatus, movedTo } = result.value;
           const afterwards = movedTo
             ? `Recorded. The two reviews disagree, so queue ${movedTo} adjudicates this item.`
-            : AFTER_DECISION[itemStatus ?? ''];
+            : AFTER_DECISION[itemStatus];
           if (!afterwards) return { ok: true };
           return { ok: true, notice: { tone: 'success', title: DONE[verdict], message: afterwards } };
         },

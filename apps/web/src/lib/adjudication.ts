@@ -1,5 +1,5 @@
 import { applyPatch, deepClone, type Operation } from 'fast-json-patch';
-import type { AuditEvent } from '../api/types';
+import type { AuditEvent, JsonValue } from '../api/types';
 
 /** One of the two reviews that disagreed, as the adjudicator sees it. */
 export interface EarlierReview {
@@ -9,7 +9,7 @@ export interface EarlierReview {
   comment: string | null;
   decidedAt: string;
   /** The reviewer's final output; null for a rejection. */
-  output: unknown;
+  output: JsonValue;
   /** Set when the recorded patch could not be applied to the AI output (then `output` is null). */
   unreadable?: string;
 }
@@ -22,7 +22,7 @@ function outputOf(aiOutput: unknown, patch: unknown): Pick<EarlierReview, 'outpu
   try {
     // Validated, on a copy: the AI output shown beside it must stay untouched.
     const result = applyPatch(deepClone(aiOutput ?? null), patch as Operation[], true, false);
-    return { output: result.newDocument as unknown };
+    return { output: result.newDocument as JsonValue };
   } catch (error) {
     return { output: null, unreadable: error instanceof Error ? error.message : String(error) };
   }

@@ -1,5 +1,7 @@
+import type { JsonValue } from '../api/types';
+
 export type ParseResult =
-  { ok: true; value: unknown } | { ok: false; message: string; line: number | null; column: number | null };
+  { ok: true; value: JsonValue } | { ok: false; message: string; line: number | null; column: number | null };
 
 export function prettyJson(value: unknown): string {
   return value === undefined ? '' : (JSON.stringify(value, null, 2) ?? '');
@@ -9,7 +11,7 @@ export function prettyJson(value: unknown): string {
 export function parseJson(text: string): ParseResult {
   if (text.trim() === '') return { ok: false, message: 'The output is empty.', line: null, column: null };
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: JSON.parse(text) as JsonValue };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);

@@ -1,4 +1,4 @@
-import type { Interval, ModelSummary } from '../api/monitoring';
+import type { Interval, ModelSummary } from '../api/types';
 
 /** "12.3 %"; "—" for no value. */
 export function percent(value: number | null | undefined, digits = 1): string {

@@ -1,4 +1,12 @@
-import type { DriftPolicy, QueueDetail, QueueSettings, SlaPolicy } from '../api/types';
+import type {
+  DriftPolicy,
+  JsonSchema,
+  JsonValue,
+  NewQueue,
+  Queue,
+  QueueSettings,
+  SlaPolicy,
+} from '../api/types';
 import { jsonEqual } from './json-diff';
 import { parseJson, prettyJson } from './json';
 
@@ -29,7 +37,7 @@ export interface QueueFormValues {
 
 export type QueueFormField = keyof QueueFormValues;
 
-export function queueFormValues(queue: QueueDetail | null): QueueFormValues {
+export function queueFormValues(queue: Queue | null): QueueFormValues {
   const text = (n: number | null | undefined) => (n == null ? '' : String(n));
   return {
     slug: queue?.slug ?? '',
@@ -54,8 +62,7 @@ export function queueFormValues(queue: QueueDetail | null): QueueFormValues {
 }
 
 export type QueueFormResult =
-  | { ok: true; settings: QueueSettings & { slug: string; name: string } }
-  | { ok: false; problems: Partial<Record<QueueFormField, string>> };
+  { ok: true; settings: NewQueue } | { ok: false; problems: Partial<Record<QueueFormField, string>> };
 
 /** Checks what the browser can and builds the request body; the server checks everything again. */
 export function readQueueForm(values: QueueFormValues, creating: boolean): QueueFormResult {
@@ -70,7 +77,7 @@ export function readQueueForm(values: QueueFormValues, creating: boolean): Queue
     }
     return n;
   };
-  const json = (field: QueueFormField): unknown => {
+  const json = (field: QueueFormField): JsonValue => {
     if (values[field].trim() === '') return null;
     const parsed = parseJson(values[field]);
     if (!parsed.ok) {
@@ -96,11 +103,11 @@ export function readQueueForm(values: QueueFormValues, creating: boolean): Queue
   if (values.targetOverrideRate.trim() === '') {
     problems.targetOverrideRate = 'Enter the target override rate (0.001 to 0.5).';
   }
-  const settings: QueueSettings & { slug: string; name: string } = {
+  const settings: NewQueue = {
     slug,
     name,
     instructions: values.instructions,
-    outputSchema: outputSchema as Record<string, unknown> | null,
+    outputSchema: outputSchema as JsonSchema | null,
     autoApproveAbove: number('autoApproveAbove', 0, 1, false),
     leaseSeconds: leaseSeconds ?? undefined,
     slaSeconds: number('slaSeconds', 1, 30 * 86_400, true),
@@ -124,16 +131,16 @@ export function readQueueForm(values: QueueFormValues, creating: boolean): Queue
 }
 
 /** For a new queue: the settings without the empty optional ones. */
-export function createBody(settings: QueueSettings & { slug: string; name: string }) {
+export function createBody(settings: NewQueue) {
   return Object.fromEntries(
     Object.entries(settings).filter(
       ([key, value]) => value !== null && value !== undefined && !(key === 'allowAdminReview' && !value),
     ),
-  ) as QueueSettings & { slug: string; name: string };
+  ) as NewQueue;
 }
 
 /** For an edit: only what changed (so the audit log says what the admin did); null clears a setting. */
-export function changedSettings(queue: QueueDetail, settings: QueueSettings): QueueSettings {
+export function changedSettings(queue: Queue, settings: QueueSettings): QueueSettings {
   const changes: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
     if (key === 'slug' || value === undefined) continue;

@@ -1,6 +1,6 @@
 import type { AckError } from '../api/types';
 
-const TITLES: Record<string, string> = {
+const TITLES: Partial<Record<AckError['code'], string>> = {
   CLAIM_EXPIRED: 'Your claim has expired',
   NOT_CLAIM_HOLDER: 'Another reviewer holds this item',
   ALREADY_DECIDED: 'This item was already decided',

@@ -1,15 +1,15 @@
-import { SLUG_PATTERN } from '@arbiter/contracts';
+import { DECISION_VERDICTS, SLUG_PATTERN, type Verdict } from '@arbiter/contracts';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsAfterField, IsIsoTime, IsUserRef, PRINTABLE, ToInteger } from './export-validators.js';
 
 export const DECISION_EXPORT_FORMATS = ['jsonl', 'csv'] as const;
-export const EXPORT_VERDICTS = ['approve', 'correct', 'reject', 'fallback', 'auto_approve'] as const;
+export const EXPORT_VERDICTS = DECISION_VERDICTS;
 export const EXPORT_ORDERS = ['asc', 'desc'] as const;
 export const MAX_EXPORT_LIMIT = 10_000;
 
 export type DecisionExportFormat = (typeof DECISION_EXPORT_FORMATS)[number];
-export type ExportVerdict = (typeof EXPORT_VERDICTS)[number];
+export type ExportVerdict = Verdict;
 export type ExportOrder = (typeof EXPORT_ORDERS)[number];
 
 /** Filters of `GET /api/v1/audit/decisions`; every one optional, unknown ones refused. */

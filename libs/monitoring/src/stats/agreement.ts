@@ -1,18 +1,9 @@
+import { type Agreement, type GoldScore, type ReviewVerdict, VERDICTS } from '@arbiter/contracts';
 import { wilsonInterval } from './interval.js';
 
 /** The categories two reviewers of one item can agree on: the human verdicts. */
-export const VERDICT_CATEGORIES = ['approve', 'correct', 'reject'] as const;
-export type VerdictCategory = (typeof VERDICT_CATEGORIES)[number];
-
-export interface Agreement {
-  pairs: number;
-  /** Observed agreement p_o, a proportion in [0, 1]; null without pairs. */
-  percent: number | null;
-  /** Cohen's kappa; null without pairs, or when chance agreement is total (p_e = 1) and kappa is 0/0. */
-  kappa: number | null;
-  /** Gwet's AC1 over the three verdicts; null without pairs. */
-  ac1: number | null;
-}
+export const VERDICT_CATEGORIES = VERDICTS;
+export type VerdictCategory = ReviewVerdict;
 
 /**
  * Agreement of one reviewer (the first of each pair) with whoever reviewed the same item beside them (the
@@ -48,15 +39,6 @@ export function agreement(pairs: readonly (readonly [VerdictCategory, VerdictCat
     kappa: peKappa >= 1 ? null : (po - peKappa) / (1 - peKappa),
     ac1: (po - peAc1) / (1 - peAc1),
   };
-}
-
-export interface GoldScore {
-  scored: number;
-  correct: number;
-  /** correct / scored, once at least GOLD_MINIMUM gold items are scored; null before. */
-  accuracy: number | null;
-  /** The Wilson 95% interval's lower end of that accuracy; null before GOLD_MINIMUM. */
-  lowerBound: number | null;
 }
 
 /** Below this many scored gold items an accuracy says more about luck than about the reviewer. */

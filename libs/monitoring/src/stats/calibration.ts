@@ -1,3 +1,5 @@
+import type { Calibration, ReliabilityBin } from '@arbiter/contracts';
+
 export const FINE_BINS = 1000;
 
 /** The fine bin of a confidence: 0.970 is bin 970 exactly, 1 falls in the last bin. */
@@ -13,20 +15,6 @@ export interface ConfidenceBin {
   confidenceSum: number;
   /** Σ (confidence − accepted)², accepted being 1 or 0. */
   brierSum: number;
-}
-
-export interface ReliabilityBin {
-  lo: number;
-  hi: number;
-  count: number;
-  meanConfidence: number;
-  acceptRate: number;
-}
-
-export interface Calibration {
-  bins: ReliabilityBin[];
-  ece: number | null;
-  brier: number | null;
 }
 
 /** Fine bins merged by bin number, ascending. */

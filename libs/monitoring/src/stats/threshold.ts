@@ -1,22 +1,6 @@
+import type { CurvePoint, ThresholdAdvice } from '@arbiter/contracts';
 import { type ConfidenceBin, FINE_BINS, mergeBins } from './calibration.js';
 import { clopperPearsonUpper } from './interval.js';
-
-export interface CurvePoint {
-  threshold: number;
-  /** Share of the human-decided outputs at or above the threshold. */
-  coverage: number;
-  overrideRate: number;
-  /** One-sided Clopper–Pearson 95% upper bound of that override rate. */
-  upperBound: number;
-}
-
-export interface ThresholdAdvice {
-  targetOverrideRate: number;
-  suggested: number | null;
-  coverage: number | null;
-  upperBound: number | null;
-  curve: CurvePoint[];
-}
 
 /**
  * The lowest auto-approval threshold whose override rate among outputs at or above it is, with 95%

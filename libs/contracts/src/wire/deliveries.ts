@@ -1,7 +1,8 @@
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-export interface DeliveryAttemptView {
+/** One try at sending a webhook. */
+export interface DeliveryAttempt {
   at: string;
   /** Null when no response arrived (refused by the SSRF policy, timeout, connection error, interrupted). */
   statusCode: number | null;
@@ -9,8 +10,8 @@ export interface DeliveryAttemptView {
   durationMs: number | null;
 }
 
-/** A delivery as admins see it (`GET /api/v1/deliveries`). */
-export interface DeliveryView {
+/** A delivery as admins see it (`GET /api/v1/deliveries`): one webhook, with every attempt. */
+export interface Delivery {
   id: string;
   /** The `webhook-id` header of every attempt and replay. */
   webhookId: string;
@@ -21,9 +22,18 @@ export interface DeliveryView {
   queue: string;
   url: string;
   status: DeliveryStatus;
-  attempts: DeliveryAttemptView[];
+  attempts: DeliveryAttempt[];
   createdAt: string;
   /** When the next attempt is due; null unless pending. */
   nextAttemptAt: string | null;
   deliveredAt: string | null;
+}
+
+export interface DeliveryList {
+  deliveries: Delivery[];
+}
+
+/** `POST /api/v1/deliveries/replay`: how many deliveries were sent again. */
+export interface ReplayResult {
+  replayed: number;
 }
