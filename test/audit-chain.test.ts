@@ -279,8 +279,8 @@ describe('audit hash chain', () => {
       await writeFile(file, lines.join(''));
     }
 
-    function verifyFile(file: string) {
-      const run = spawnSync(process.execPath, [VERIFY_CLI, file], { encoding: 'utf8' });
+    function verifyFile(file: string, ...args: string[]) {
+      const run = spawnSync(process.execPath, [VERIFY_CLI, file, ...args], { encoding: 'utf8' });
       return { code: run.status, verdict: run.stdout ? JSON.parse(run.stdout) : null, stderr: run.stderr };
     }
 
@@ -314,16 +314,22 @@ describe('audit hash chain', () => {
       assert.equal(gap.verdict.firstInvalidSeq, JSON.parse(lines[78]!).seq);
     });
 
-    it('verifies a slice of the chain from its first link on', async () => {
+    it('verifies a slice of the chain from its first link on when told it is one (--partial)', async () => {
       await writeEvents(db, 100);
       await sealEverything(sealer);
       const all = await seqs();
       const file = join(dir, 'slice.jsonl');
       await exportTo(file, `e.seq >= ${all[40]}`);
-      const slice = verifyFile(file);
+      const slice = verifyFile(file, '--partial');
       assert.equal(slice.code, 0, slice.stderr);
       assert.equal(slice.verdict.checked, 60);
       assert.equal(slice.verdict.anchor.pos, 40);
+      assert.deepEqual([slice.verdict.scope, slice.verdict.startsAtGenesis], ['slice', false]);
+      // Taken for a full export, it does not start at the genesis link.
+      const full = verifyFile(file);
+      assert.equal(full.code, 1, full.stderr);
+      assert.deepEqual([full.verdict.valid, full.verdict.startsAtGenesis], [false, false]);
+      assert.equal(full.verdict.checked, 60, 'every link it holds was still checked');
     });
 
     it('refuses a file that is not an export', async () => {
