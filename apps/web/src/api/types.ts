@@ -314,6 +314,17 @@ export interface ChainVerdict {
   sealed: number;
   unsealed: number;
   lastSealedAt: string | null;
+  /** The latest signed checkpoint of the chain's head; null before the first. */
+  checkpoint: {
+    pos: number;
+    at: string;
+    signatureValid: boolean;
+    keyPinned: boolean;
+    chain: 'reaches' | 'ends_before' | 'differs' | 'broken_before' | 'unchecked';
+    holds: boolean;
+  } | null;
+  /** Events still unsealed past the bound: a stopped sealer, not a broken chain. */
+  unsealedOverBound: { boundMs: number; count: number; oldestAt: string | null };
 }
 
 /** GET /api/v1/items/:id for an auditor or admin. */
