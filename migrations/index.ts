@@ -13,6 +13,7 @@ import { GoldItems1765200000000 } from './1765200000000-gold-items.js';
 import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
 import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 import { LoginRoles1765320000000 } from './1765320000000-login-roles.js';
+import { AuditCheckpoints1765400000000 } from './1765400000000-audit-checkpoints.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   TokenVersions1765300000000,
   CheapScrapes1765310000000,
   LoginRoles1765320000000,
+  AuditCheckpoints1765400000000,
 ];
 export { APP_ROLE } from './1764500000000-audit-chain.js';
 export { SEALER_ROLE } from './1765320000000-login-roles.js';

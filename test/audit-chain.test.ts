@@ -1,13 +1,13 @@
 import {
   ChainRepository,
-  ChainSealer,
+  type ChainSealer,
   EVENT_DOCUMENT_COLUMNS,
   type EventDocumentRow,
   eventDocument,
   exportLine,
 } from '@arbiter/audit';
 import { createDataSource, Database } from '@arbiter/database';
-import { appDatabaseUrl, sealerDatabaseUrl } from '@arbiter/config';
+import { appDatabaseUrl } from '@arbiter/config';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +20,8 @@ import type { DataSource } from 'typeorm';
 import { type RunningApi, startApi } from './support/api-harness.js';
 import { createWorkerApp } from '../apps/worker/src/worker.app.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
-import { eventually } from './support/review-kit.js';
+import { eventually, sleep } from './support/review-kit.js';
+import { type OpenSealer, openSealer, sealEverything } from './support/sealer.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const VERIFY_CLI = join(dirname(fileURLToPath(import.meta.url)), '../scripts/audit-verify.js');
@@ -36,21 +37,12 @@ async function writeEvents(db: Database, count: number, tag = 'evt'): Promise<vo
   );
 }
 
-async function sealEverything(chain: ChainSealer): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const { sealed, more } = await chain.sealPass();
-    total += sealed;
-    if (!more) return total;
-  }
-}
-
 describe('audit hash chain', () => {
   let env: TestEnv;
   let dataSource: DataSource;
   let db: Database;
   let chain: ChainRepository;
-  let sealerSource: DataSource;
+  let sealing: OpenSealer;
   let sealer: ChainSealer;
   /** A superuser, as someone tampering with the database would be. */
   let owner: pg.Client;
@@ -60,22 +52,23 @@ describe('audit hash chain', () => {
     // As the API and worker connect: the application's role, and the sealer's.
     dataSource = await createDataSource({ url: appDatabaseUrl(env.config()), poolSize: 4 }).initialize();
     db = new Database(dataSource);
-    chain = new ChainRepository(db);
-    sealerSource = await createDataSource({ url: sealerDatabaseUrl(env.config()), poolSize: 2 }).initialize();
-    sealer = new ChainSealer(new Database(sealerSource));
+    chain = new ChainRepository(db, env.config());
+    sealing = await openSealer(env.config());
+    sealer = sealing.sealer;
     owner = new pg.Client(env.databaseUrl);
     await owner.connect();
   });
   after(async () => {
     await owner?.end();
     await dataSource?.destroy();
-    await sealerSource?.destroy();
+    await sealing?.close();
     await env?.cleanup();
   });
 
   /** Each test starts from an empty log; only the owner, with triggers off, can clear it. */
   beforeEach(async () => {
     await owner.query(`SET session_replication_role = replica`);
+    await owner.query(`DELETE FROM audit_checkpoints`);
     await owner.query(`DELETE FROM audit_chain`);
     await owner.query(`DELETE FROM audit_events`);
     await owner.query(`SET session_replication_role = DEFAULT`);
@@ -224,6 +217,45 @@ describe('audit hash chain', () => {
     assert.equal((await chain.verify()).valid, true);
   });
 
+  it('signs a checkpoint once the interval has passed and the chain has grown, never over a cut tail', async () => {
+    const paced = await openSealer(env.config({ AUDIT_CHECKPOINT_INTERVAL_MS: '300' }));
+    const checkpoints = async () =>
+      (await owner.query(`SELECT pos FROM audit_checkpoints ORDER BY pos`)).rows.map((r) => Number(r.pos));
+    try {
+      await writeEvents(db, 10);
+      const first = await paced.sealer.sealPass();
+      assert.deepEqual(
+        [first.sealed, first.checkpoint?.pos, first.checkpoint?.seq],
+        [10, 10, (await seqs())[9]],
+      );
+      assert.equal(first.checkpoint?.publicKey, paced.signer.publicKey);
+      await writeEvents(db, 5);
+      assert.equal((await paced.sealer.sealPass()).checkpoint, null, 'the interval has not passed');
+      await sleep(350);
+      // Nothing new to seal, but the head moved since the last checkpoint: it is signed now.
+      const quiet = await paced.sealer.sealPass();
+      assert.deepEqual([quiet.sealed, quiet.checkpoint?.pos], [0, 15]);
+      await sleep(350);
+      assert.equal((await paced.sealer.sealPass()).checkpoint, null, 'nothing sealed since the last one');
+      assert.deepEqual(await checkpoints(), [10, 15]);
+      assert.equal((await chain.verify()).checkpoint?.holds, true);
+
+      // The tail is cut below the last checkpoint and new events are sealed over the cut: no checkpoint
+      // is signed on top, so the latest still shows the chain is not the one it signed.
+      await tamper(`DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_chain WHERE pos > 12)`);
+      await tamper(`DELETE FROM audit_chain WHERE pos > 12`);
+      await writeEvents(db, 6, 'after-cut');
+      await sleep(350);
+      assert.equal(await sealEverything(paced.sealer), 6);
+      assert.equal((await paced.sealer.sealPass()).checkpoint, null);
+      assert.deepEqual(await checkpoints(), [10, 15]);
+      const verdict = await chain.verify();
+      assert.deepEqual([verdict.valid, verdict.checkpoint?.chain], [false, 'differs']);
+    } finally {
+      await paced.close();
+    }
+  });
+
   describe('offline verification of an export', () => {
     let dir: string;
     before(async () => {
@@ -247,8 +279,8 @@ describe('audit hash chain', () => {
       await writeFile(file, lines.join(''));
     }
 
-    function verifyFile(file: string) {
-      const run = spawnSync(process.execPath, [VERIFY_CLI, file], { encoding: 'utf8' });
+    function verifyFile(file: string, ...args: string[]) {
+      const run = spawnSync(process.execPath, [VERIFY_CLI, file, ...args], { encoding: 'utf8' });
       return { code: run.status, verdict: run.stdout ? JSON.parse(run.stdout) : null, stderr: run.stderr };
     }
 
@@ -282,16 +314,22 @@ describe('audit hash chain', () => {
       assert.equal(gap.verdict.firstInvalidSeq, JSON.parse(lines[78]!).seq);
     });
 
-    it('verifies a slice of the chain from its first link on', async () => {
+    it('verifies a slice of the chain from its first link on when told it is one (--partial)', async () => {
       await writeEvents(db, 100);
       await sealEverything(sealer);
       const all = await seqs();
       const file = join(dir, 'slice.jsonl');
       await exportTo(file, `e.seq >= ${all[40]}`);
-      const slice = verifyFile(file);
+      const slice = verifyFile(file, '--partial');
       assert.equal(slice.code, 0, slice.stderr);
       assert.equal(slice.verdict.checked, 60);
       assert.equal(slice.verdict.anchor.pos, 40);
+      assert.deepEqual([slice.verdict.scope, slice.verdict.startsAtGenesis], ['slice', false]);
+      // Taken for a full export, it does not start at the genesis link.
+      const full = verifyFile(file);
+      assert.equal(full.code, 1, full.stderr);
+      assert.deepEqual([full.verdict.valid, full.verdict.startsAtGenesis], [false, false]);
+      assert.equal(full.verdict.checked, 60, 'every link it holds was still checked');
     });
 
     it('refuses a file that is not an export', async () => {

@@ -1,5 +1,4 @@
 import {
-  ChainSealer,
   EVENT_DOCUMENT_COLUMNS,
   type EventDocumentRow,
   eventDocument,
@@ -8,8 +7,6 @@ import {
   linkHash,
   MAX_CONCURRENT_EXPORTS,
 } from '@arbiter/audit';
-import { sealerDatabaseUrl } from '@arbiter/config';
-import { createDataSource, Database } from '@arbiter/database';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +15,7 @@ import { type RunningApi, startApi } from './support/api-harness.js';
 import { parseCsv } from './support/csv.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
 import { eventually } from './support/review-kit.js';
+import { openSealer, sealEverything } from './support/sealer.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 interface Raw {
@@ -716,15 +714,11 @@ describe('audit export', () => {
         assert.ok(jsonl(before.text).every((e) => e.chain === null));
       }
 
-      const sealerSource = await createDataSource({
-        url: sealerDatabaseUrl(env.config()),
-        poolSize: 1,
-      }).initialize();
+      const sealing = await openSealer(env.config(), 1);
       try {
-        const chain = new ChainSealer(new Database(sealerSource));
-        while ((await chain.sealPass()).more);
+        await sealEverything(sealing.sealer);
       } finally {
-        await sealerSource.destroy();
+        await sealing.close();
       }
       // A new event after sealing stays unsealed.
       await submit(main.slug);

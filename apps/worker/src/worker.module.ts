@@ -2,12 +2,14 @@ import { AuditModule, SealerModule } from '@arbiter/audit';
 import { AuthModule } from '@arbiter/auth';
 import { type AppConfig, ConfigModule } from '@arbiter/config';
 import { DatabaseModule } from '@arbiter/database';
+import { DeliveryModule } from '@arbiter/delivery';
 import { DispatchModule } from '@arbiter/dispatch';
 import { EventsModule } from '@arbiter/events';
 import { MonitoringModule } from '@arbiter/monitoring';
 import { RedisModule } from '@arbiter/redis';
 import { ReviewModule } from '@arbiter/review';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { CheckpointSink } from './checkpoint-sink.js';
 import { DeliveryWorkerModule } from './delivery-worker.module.js';
 import { LeaseJobs } from './lease.jobs.js';
 import { LoginThrottleLoop } from './login-throttle.loop.js';
@@ -30,11 +32,20 @@ export class WorkerModule {
         ReviewModule,
         AuditModule,
         SealerModule,
+        DeliveryModule,
         DeliveryWorkerModule,
         MonitoringModule,
         AuthModule,
       ],
-      providers: [ReconcileLoop, LeaseJobs, SealLoop, SlaLoop, MonitoringFoldLoop, LoginThrottleLoop],
+      providers: [
+        ReconcileLoop,
+        LeaseJobs,
+        CheckpointSink,
+        SealLoop,
+        SlaLoop,
+        MonitoringFoldLoop,
+        LoginThrottleLoop,
+      ],
     };
   }
 }

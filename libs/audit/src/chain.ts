@@ -1,6 +1,7 @@
 import { type AuditEventLine, canonicalJson, type ChainLink, type JsonValue } from '@arbiter/contracts';
 import { createHash } from 'node:crypto';
 import type { ActorType, AuditAction, SubjectType } from './audit-event.js';
+import type { Checkpoint, CheckpointChainState } from './checkpoint.js';
 
 export type { ChainLink } from '@arbiter/contracts';
 
@@ -59,19 +60,37 @@ export function exportLine(document: AuditEventDocument, link: ChainLink | null)
 }
 
 /**
+ * The first sequence number missing when the chain ends before a checkpoint: the one after the last link still
+ * there, since one seal pass links events in sequence order (the checkpoint's own, if lower: an event sealed
+ * late can sit after higher numbers). A lower bound when numbers were skipped (rolled-back inserts).
+ */
+export function firstMissingSeq(lastSeq: number | undefined, checkpointSeq: number): number {
+  return Math.min((lastSeq ?? 0) + 1, checkpointSeq);
+}
+
+/**
  * Checks links in chain order, each against the event it seals (null when the event is gone). The first
- * link that does not hold stops the walk; `firstInvalidSeq` names its event.
+ * link that does not hold stops the walk; `firstInvalidSeq` names its event. Given a checkpoint whose signature
+ * holds, the link at its position must carry its hash, and `finish` finds a chain that stops short of it.
  */
 export class ChainChecker {
   checked = 0;
   firstInvalidSeq: number | undefined;
   private prevHash: string;
   private expectedPos: number;
+  private lastSeq: number | undefined;
+  private checkpointState: CheckpointChainState | undefined;
 
   /** Starts at the genesis link, or after `anchor` when checking a slice of the chain. */
-  constructor(anchor: { pos: number; hash: string } = { pos: 0, hash: GENESIS_HASH }) {
+  constructor(
+    anchor: { pos: number; hash: string } = { pos: 0, hash: GENESIS_HASH },
+    private readonly checkpoint?: Checkpoint,
+  ) {
     this.prevHash = anchor.hash;
     this.expectedPos = anchor.pos + 1;
+    if (checkpoint && anchor.pos > checkpoint.pos) this.checkpointState = 'starts_after';
+    else if (checkpoint && anchor.pos === checkpoint.pos)
+      this.checkpointState = anchor.hash === checkpoint.head ? 'reaches' : 'differs';
   }
 
   get head(): string {
@@ -86,13 +105,33 @@ export class ChainChecker {
       document !== null &&
       document.seq === link.seq &&
       linkHash(this.prevHash, document) === link.hash;
-    if (!intact) {
+    const signed = link.pos === this.checkpoint?.pos;
+    if (!intact || (signed && link.hash !== this.checkpoint!.head)) {
       this.firstInvalidSeq = link.seq;
+      this.checkpointState ??= intact ? 'differs' : 'broken_before';
       return false;
     }
+    if (signed) this.checkpointState = 'reaches';
     this.checked++;
     this.expectedPos++;
     this.prevHash = link.hash;
+    this.lastSeq = link.seq;
     return true;
+  }
+
+  /**
+   * Ends the walk; says how the chain stands against the checkpoint, if one was given. A chain whose links all
+   * hold but stop before the checkpoint's position lost its tail: invalid at the first missing sequence number.
+   */
+  finish(): CheckpointChainState | undefined {
+    if (!this.checkpoint) return undefined;
+    if (this.checkpointState === undefined) {
+      if (this.firstInvalidSeq !== undefined) this.checkpointState = 'broken_before';
+      else {
+        this.checkpointState = 'ends_before';
+        this.firstInvalidSeq = firstMissingSeq(this.lastSeq, this.checkpoint.seq);
+      }
+    }
+    return this.checkpointState;
   }
 }

@@ -4,4 +4,6 @@ export * from './audit.module.js';
 export * from './chain.js';
 export * from './chain.repository.js';
 export * from './chain-sealer.js';
+export * from './checkpoint.js';
+export * from './checkpoint-signer.js';
 export * from './export/index.js';

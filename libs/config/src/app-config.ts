@@ -1,5 +1,6 @@
 import { SEALER_ROLE } from '@arbiter/migrations';
 import { plainToInstance, Transform } from 'class-transformer';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
   IsIn,
   IsInt,
@@ -12,6 +13,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { publicKeyText, readEd25519Key } from './ed25519-key.js';
 
 const DEV_JWT_SECRET = 'arbiter-development-secret-do-not-use-in-production';
 
@@ -38,8 +40,10 @@ const SECRET_SETTINGS = new Set([
   'METRICS_TOKEN',
   'DATABASE_APP_PASSWORD',
   'DATABASE_SEALER_PASSWORD',
+  'AUDIT_SIGNING_KEY',
+  'AUDIT_CHECKPOINT_SECRET',
 ]);
-const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
+const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL', 'AUDIT_CHECKPOINT_URL']);
 
 /** DATABASE_URL's server and database, logged in as `role` with `password` (or as its own user, for ''). */
 function asRole(databaseUrl: string, role: string, password: string | undefined): string {
@@ -57,6 +61,20 @@ export const appDatabaseUrl = (config: AppConfig) =>
 /** Where the worker's audit sealer connects: as the sealer's login role. */
 export const sealerDatabaseUrl = (config: AppConfig) =>
   asRole(config.DATABASE_URL, SEALER_ROLE, config.DATABASE_SEALER_PASSWORD);
+
+/** The key the worker's sealer signs audit checkpoints with; null when none is set (it then makes one). */
+export const auditSigningKey = (config: AppConfig): KeyObject | null =>
+  config.AUDIT_SIGNING_KEY === undefined ? null : readEd25519Key(config.AUDIT_SIGNING_KEY, 'private');
+
+/**
+ * The key checkpoint signatures must verify with: AUDIT_PUBLIC_KEY, else the public half of AUDIT_SIGNING_KEY;
+ * null when neither is set (then only the key stored with a checkpoint is there to check it with).
+ */
+export function pinnedAuditKey(config: AppConfig): KeyObject | null {
+  if (config.AUDIT_PUBLIC_KEY !== undefined) return readEd25519Key(config.AUDIT_PUBLIC_KEY, 'public');
+  const signing = auditSigningKey(config);
+  return signing && createPublicKey(signing);
+}
 
 /** A URL with any password masked, for messages and logs. */
 export function redactUrl(raw: string): string {
@@ -235,6 +253,38 @@ export class AppConfig {
   @Max(60_000)
   AUDIT_SEAL_INTERVAL_MS = 250;
 
+  /** The Ed25519 private key audit checkpoints are signed with (PKCS#8 PEM, or its DER in base64). */
+  @IsOptional()
+  @IsString()
+  AUDIT_SIGNING_KEY?: string;
+
+  /** The public key checkpoints must verify with (SPKI PEM, or its DER in base64), pinned for the API. */
+  @IsOptional()
+  @IsString()
+  AUDIT_PUBLIC_KEY?: string;
+
+  /** The sealer signs a checkpoint of the chain's head at most this often, when it has sealed since the last. */
+  @IsInt()
+  @Min(0)
+  @Max(24 * 3_600_000)
+  AUDIT_CHECKPOINT_INTERVAL_MS = 60_000;
+
+  /** Where each new checkpoint is POSTed (best effort), so a copy lives outside the database. */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  AUDIT_CHECKPOINT_URL?: string;
+
+  /** The Standard Webhooks secret (`whsec_...`) the checkpoint POSTs are signed with. */
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, { message: 'must be whsec_ and the base64 of 16+ bytes' })
+  AUDIT_CHECKPOINT_SECRET?: string;
+
+  /** Events still unsealed this long after they were written are reported by the chain's verification. */
+  @IsInt()
+  @Min(1)
+  @Max(7 * 24 * 3_600_000)
+  AUDIT_UNSEALED_BOUND_MS = 60_000;
+
   /**
    * How long the worker waits between passes that fold new decisions into the monitoring rollups and run the
    * drift detectors; 0 turns the fold off (the API still answers from the rollups as they stand).
@@ -339,6 +389,9 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+/** Secrets production cannot run without. */
+const REQUIRED_IN_PRODUCTION = new Set(['JWT_SECRET', 'AUDIT_SIGNING_KEY']);
+
 function productionSecretProblems(raw: Record<string, unknown>): string[] {
   const secrets: [string, unknown][] = [
     ['JWT_SECRET', raw.JWT_SECRET],
@@ -346,17 +399,43 @@ function productionSecretProblems(raw: Record<string, unknown>): string[] {
     ['METRICS_TOKEN', raw.METRICS_TOKEN],
     ['DATABASE_APP_PASSWORD', raw.DATABASE_APP_PASSWORD],
     ['DATABASE_SEALER_PASSWORD', raw.DATABASE_SEALER_PASSWORD],
+    ['AUDIT_SIGNING_KEY', raw.AUDIT_SIGNING_KEY],
+    ['AUDIT_CHECKPOINT_SECRET', raw.AUDIT_CHECKPOINT_SECRET],
   ];
   const problems: string[] = [];
   for (const [setting, value] of secrets) {
     if (value === undefined) {
-      if (setting === 'JWT_SECRET') problems.push('JWT_SECRET must be set in production');
+      if (REQUIRED_IN_PRODUCTION.has(setting)) problems.push(`${setting} must be set in production`);
     } else if (PUBLISHED_SECRETS.includes(String(value))) {
       problems.push(`${setting} is a value published in Arbiter's repository; choose your own`);
     } else if (Buffer.byteLength(String(value)) < MIN_SECRET_BYTES) {
       problems.push(`${setting} must be at least ${MIN_SECRET_BYTES} bytes in production`);
     }
   }
+  return problems;
+}
+
+/** The checkpoint keys must be Ed25519 keys of one pair, and a sink needs its secret. Values never shown. */
+function auditCheckpointProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
+  const read = (setting: 'AUDIT_SIGNING_KEY' | 'AUDIT_PUBLIC_KEY', kind: 'private' | 'public') => {
+    const text = config[setting];
+    if (text === undefined) return null;
+    try {
+      return readEd25519Key(text, kind);
+    } catch (error) {
+      problems.push(`${setting} is ${(error as Error).message}`);
+      return null;
+    }
+  };
+  const signing = read('AUDIT_SIGNING_KEY', 'private');
+  const pinned = read('AUDIT_PUBLIC_KEY', 'public');
+  if (signing && pinned && publicKeyText(signing) !== publicKeyText(pinned))
+    problems.push('AUDIT_PUBLIC_KEY is not the public key of AUDIT_SIGNING_KEY');
+  if (config.AUDIT_CHECKPOINT_URL !== undefined && config.AUDIT_CHECKPOINT_SECRET === undefined)
+    problems.push(
+      'AUDIT_CHECKPOINT_SECRET must be set with AUDIT_CHECKPOINT_URL: checkpoint POSTs are signed',
+    );
   return problems;
 }
 
@@ -393,6 +472,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'METRICS_TOKEN',
     'DATABASE_APP_PASSWORD',
     'DATABASE_SEALER_PASSWORD',
+    'AUDIT_SIGNING_KEY',
+    'AUDIT_PUBLIC_KEY',
+    'AUDIT_CHECKPOINT_URL',
+    'AUDIT_CHECKPOINT_SECRET',
   ]);
   for (const key of keys) {
     const value = env[key];
@@ -404,6 +487,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = errors.map(
     (e) => `${e.property}=${shown(e.property, e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`,
   );
+  problems.push(...auditCheckpointProblems(config));
   if (config.NODE_ENV === 'production') {
     problems.push(...productionSecretProblems(raw));
     if (config.PASSWORD_SCRYPT_LOG_N < 17)

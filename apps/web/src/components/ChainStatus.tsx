@@ -1,4 +1,5 @@
 import { verifyChain } from '../api/audit';
+import type { ChainVerdict } from '../api/types';
 import { useLoad } from '../hooks/useLoad';
 import { formatDateTime, plural } from '../lib/format';
 import { ErrorNotice } from './ErrorNotice';
@@ -34,6 +35,7 @@ export function ChainStatus() {
     );
   }
   const pending = data.unsealed > 0 ? ` (${plural(data.unsealed, 'event')} pending)` : '';
+  const { checkpoint, unsealedOverBound: late } = data;
   return (
     <div
       className={`notice chain ${data.valid ? 'notice-success' : 'notice-error'}`}
@@ -51,9 +53,7 @@ export function ChainStatus() {
             {pending}
           </strong>
         ) : (
-          <strong data-testid="chain-summary">
-            Chain broken at event #{data.firstInvalidSeq ?? '?'} — the audit log may have been altered
-          </strong>
+          <strong data-testid="chain-summary">{brokenSummary(data)}</strong>
         )}
         <span className="chain-facts muted">
           {plural(data.checked, 'link')} verified
@@ -64,9 +64,32 @@ export function ChainStatus() {
               · head <code title={data.head}>{data.head.slice(0, 12)}…</code>
             </>
           )}
+          {checkpoint && (
+            <span data-testid="chain-checkpoint" data-holds={String(checkpoint.holds)}>
+              {' '}
+              · signed checkpoint at link {checkpoint.pos.toLocaleString()} ({formatDateTime(checkpoint.at)})
+              {checkpoint.holds ? ' holds' : ' does not hold'}
+              {checkpoint.keyPinned ? '' : ' (key not pinned)'}
+            </span>
+          )}
         </span>
+        {late.count > 0 && (
+          <span className="chain-facts" data-testid="chain-unsealed-late">
+            {plural(late.count, 'event')} unsealed for over {Math.round(late.boundMs / 1000)} s, the oldest
+            from {formatDateTime(late.oldestAt)}: is the worker's sealer running?
+          </span>
+        )}
       </div>
       {again}
     </div>
   );
+}
+
+function brokenSummary(data: ChainVerdict): string {
+  const { checkpoint } = data;
+  if (checkpoint && !checkpoint.signatureValid)
+    return 'The latest checkpoint’s signature does not verify — the audit log may have been altered';
+  if (checkpoint?.chain === 'ends_before')
+    return `Chain ends before its signed checkpoint: events from #${data.firstInvalidSeq ?? '?'} on are missing`;
+  return `Chain broken at event #${data.firstInvalidSeq ?? '?'} — the audit log may have been altered`;
 }

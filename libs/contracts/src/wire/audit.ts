@@ -93,10 +93,55 @@ export interface ChainVerdict {
   checked: number;
   /** Hash of the last link, as stored; the genesis hash for an empty chain. */
   head: string;
-  /** Sequence number of the first event whose link does not hold. */
+  /** Sequence number of the first event whose link does not hold, or the first one missing. */
   firstInvalidSeq?: number;
   /** Events in the chain, and events written but not sealed yet. */
   sealed: number;
   unsealed: number;
   lastSealedAt: string | null;
+  /** The latest signed checkpoint and whether it holds; null before the sealer has signed one. */
+  checkpoint: (CheckpointReport & { keyPinned: boolean }) | null;
+  /** Events unsealed longer than AUDIT_UNSEALED_BOUND_MS: a sealer that stopped, which leaves `valid` alone. */
+  unsealedOverBound: { boundMs: number; count: number; oldestAt: string | null };
+}
+
+/**
+ * The chain's head at one moment: its position, the sequence number of the event its link seals, its hash,
+ * and when the sealer signed it. Whoever holds a signed checkpoint can tell a chain cut short of it, or
+ * rewritten up to it, from the chain it was.
+ */
+export interface Checkpoint {
+  pos: number;
+  seq: number;
+  head: string;
+  at: string;
+}
+
+/** A checkpoint with its Ed25519 signature and the public key of the signer, both base64. */
+export interface SignedCheckpoint extends Checkpoint {
+  signature: string;
+  publicKey: string;
+}
+
+/**
+ * How the chain stands against a checkpoint: it `reaches` the checkpoint's position with its head hash, `ends_before`
+ * it (a cut tail), `differs` there (rewritten), is `broken_before` it (a bad link stopped the walk),
+ * `starts_after` it (a slice that begins later), or was not compared (`unchecked`: the signature fails).
+ */
+export type CheckpointChainState =
+  'reaches' | 'ends_before' | 'differs' | 'broken_before' | 'starts_after' | 'unchecked';
+
+/** A checkpoint as a verification reports it. */
+export interface CheckpointReport extends SignedCheckpoint {
+  signatureValid: boolean;
+  chain: CheckpointChainState;
+  /** The signature holds and the chain reaches the checkpoint with its hash. */
+  holds: boolean;
+}
+
+/** The body POSTed to the checkpoint sink. */
+export interface CheckpointWebhookBody {
+  type: 'audit.checkpoint';
+  timestamp: string;
+  data: SignedCheckpoint;
 }
