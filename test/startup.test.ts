@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { freePort, type PrivateRedis, startPrivateRedis } from './support/private-redis.js';
@@ -153,6 +154,19 @@ describe('start-up refuses an unusable environment with a clear message', () => 
       'BOOTSTRAP_ADMIN_PASSWORD must be at least 32 bytes',
     );
     assert.ok(!tooShort.stderr.includes('twenty-bytes-secret!'), tooShort.stderr);
+  });
+
+  it('worker in production: refuses to start without AUDIT_SIGNING_KEY (the API makes do with the public key)', async () => {
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const exit = await runEntry(WORKER_MAIN, {
+      ...base,
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(32).toString('base64'),
+      BOOTSTRAP_ADMIN_PASSWORD: randomBytes(32).toString('base64'),
+      AUDIT_PUBLIC_KEY: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      PASSWORD_SCRYPT_LOG_N: '17',
+    });
+    assertRefused(exit, /AUDIT_SIGNING_KEY must be set for the worker in production/);
   });
 
   it('API: Redis with maxmemory-policy allkeys-lru → refuses, naming noeviction', async () => {

@@ -389,8 +389,8 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
-/** Secrets production cannot run without. */
-const REQUIRED_IN_PRODUCTION = new Set(['JWT_SECRET', 'AUDIT_SIGNING_KEY']);
+/** Secrets production cannot run without (the worker also needs AUDIT_SIGNING_KEY: see preflight). */
+const REQUIRED_IN_PRODUCTION = new Set(['JWT_SECRET']);
 
 function productionSecretProblems(raw: Record<string, unknown>): string[] {
   const secrets: [string, unknown][] = [
@@ -432,6 +432,9 @@ function auditCheckpointProblems(config: AppConfig): string[] {
   const pinned = read('AUDIT_PUBLIC_KEY', 'public');
   if (signing && pinned && publicKeyText(signing) !== publicKeyText(pinned))
     problems.push('AUDIT_PUBLIC_KEY is not the public key of AUDIT_SIGNING_KEY');
+  // The API needs only the public key to check checkpoints; only the worker's sealer signs them.
+  if (config.NODE_ENV === 'production' && !config.AUDIT_SIGNING_KEY && !config.AUDIT_PUBLIC_KEY)
+    problems.push('AUDIT_PUBLIC_KEY (or, for the worker, AUDIT_SIGNING_KEY) must be set in production');
   if (config.AUDIT_CHECKPOINT_URL !== undefined && config.AUDIT_CHECKPOINT_SECRET === undefined)
     problems.push(
       'AUDIT_CHECKPOINT_SECRET must be set with AUDIT_CHECKPOINT_URL: checkpoint POSTs are signed',

@@ -123,6 +123,11 @@ export async function checkMigrated(url: string): Promise<void> {
 export async function preflight(config: AppConfig, { sealer = false } = {}): Promise<void> {
   const app = appDatabaseUrl(config);
   try {
+    if (sealer && config.NODE_ENV === 'production' && !config.AUDIT_SIGNING_KEY) {
+      throw new StartupError(
+        'AUDIT_SIGNING_KEY must be set for the worker in production: its sealer signs checkpoints.',
+      );
+    }
     await Promise.all([checkPostgres(app), checkRedis(config.REDIS_URL)]);
     if (sealer) await checkPostgres(sealerDatabaseUrl(config));
     await checkNotSuperuser(app);
