@@ -355,6 +355,7 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
     await byTestId(page, 'queue-form-onDrift').selectOption('suspend_auto_approve');
     await byTestId(page, 'queue-form-targetOverrideRate').fill('0.02');
     await byTestId(page, 'queue-form-alertUrl').fill('https://93.184.215.14/arbiter-alerts');
+    await byTestId(page, 'queue-form-goldRate').fill('0.05');
     await screenshot(page, SHOTS.queueForm);
     await byTestId(page, 'queue-form-save').click();
     await page.locator(`[data-testid="admin-queue-row"][data-queue="${newSlug}"]`).waitFor();
@@ -369,6 +370,7 @@ describe('auditor and admin UI in Chromium', { timeout: 240_000 }, () => {
     assert.equal(created.body.onDrift, 'suspend_auto_approve');
     assert.equal(created.body.targetOverrideRate, 0.02);
     assert.equal(created.body.alertUrl, 'https://93.184.215.14/arbiter-alerts');
+    assert.equal(created.body.goldRate, 0.05);
     assert.equal(created.body.alertSecret, undefined, 'the secret is not readable afterwards');
 
     // The alert webhook secret: shown once, after the save that set the URL, and not after the next edit.

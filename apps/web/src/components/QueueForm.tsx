@@ -185,6 +185,12 @@ export function QueueForm({ queue, queues, onSaved, onCancel }: QueueFormProps) 
           <input {...inputProps('qaSampleRate')} type="number" min={0} max={1} step={0.01} />,
           'Share of auto-approved items sent for review.',
         )}
+        {field(
+          'goldRate',
+          'Gold item rate',
+          <input {...inputProps('goldRate')} type="number" min={0} max={0.2} step={0.01} />,
+          'Share of hand-outs that are gold items (known answers, 0 to 0.2); added through the API.',
+        )}
         <div className="form-field">
           <span className="label">Four-eyes</span>
           <label className="checkbox">

@@ -26,6 +26,7 @@ export interface QueueFormValues {
   escalateTo: string;
   reviewsRequired: string;
   qaSampleRate: string;
+  goldRate: string;
   callbackUrl: string;
   /** 'yes' or ''. */
   allowAdminReview: string;
@@ -52,6 +53,7 @@ export function queueFormValues(queue: Queue | null): QueueFormValues {
     escalateTo: queue?.escalateTo ?? '',
     reviewsRequired: text(queue?.reviewsRequired ?? 1),
     qaSampleRate: text(queue?.qaSampleRate ?? 0),
+    goldRate: text(queue?.goldRate ?? 0),
     callbackUrl: queue?.callbackUrl ?? '',
     allowAdminReview: queue?.allowAdminReview ? 'yes' : '',
     driftDelta: text(queue?.driftDelta ?? 0.1),
@@ -115,6 +117,7 @@ export function readQueueForm(values: QueueFormValues, creating: boolean): Queue
     escalateTo: values.escalateTo || null,
     reviewsRequired: number('reviewsRequired', 1, 2, true) ?? 1,
     qaSampleRate: number('qaSampleRate', 0, 1, false) ?? 0,
+    goldRate: number('goldRate', 0, 0.2, false) ?? 0,
     callbackUrl: values.callbackUrl.trim() || null,
     allowAdminReview: values.allowAdminReview === 'yes',
     driftDelta: number('driftDelta', 0.01, 0.5, false) ?? undefined,
