@@ -11,6 +11,7 @@ import { type RunningApi, startApi } from './support/api-harness.js';
 import { loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
 import { eventually } from './support/review-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
+import { LOOPBACK_WEBHOOKS } from './support/webhook-receiver.js';
 
 describe('the worker delivers signed webhooks the triage example verifies', () => {
   let env: TestEnv;
@@ -21,12 +22,7 @@ describe('the worker delivers signed webhooks the triage example verifies', () =
 
   before(async () => {
     env = await createTestEnv();
-    const config = env.config({
-      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
-      WEBHOOK_POLL_INTERVAL_MS: '100',
-      WEBHOOK_RETRY_SCHEDULE: '200ms,200ms',
-      WEBHOOK_TIMEOUT_MS: '3000',
-    });
+    const config = env.config(LOOPBACK_WEBHOOKS);
     api = await startApi(config);
     worker = await createWorkerApp(config);
     admin = await loginAdmin(api.client);

@@ -117,3 +117,11 @@ export function signatureHolds(secret: string, hook: ReceivedHook, body = hook.b
     .split(' ')
     .some((entry) => entry === `v1,${expected}`);
 }
+
+/** Settings for tests whose webhooks go to a receiver on 127.0.0.1: allowed, polled often, retried soon. */
+export const LOOPBACK_WEBHOOKS = {
+  WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+  WEBHOOK_POLL_INTERVAL_MS: '100',
+  WEBHOOK_RETRY_SCHEDULE: '200ms,200ms',
+  WEBHOOK_TIMEOUT_MS: '3000',
+};

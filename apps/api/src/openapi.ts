@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ANSWER_SCHEMAS, ROUTE_ANSWERS } from './openapi-answers.js';
 
 type Operation = OpenAPIObject['paths'][string]['get'] & object;
 
@@ -115,6 +116,36 @@ function documentErrors(document: OpenAPIObject): void {
   }
 }
 
+/** The success answers' schemas (`openapi-answers.ts`), beside the description each controller gives. */
+function documentAnswers(document: OpenAPIObject): void {
+  document.components ??= {};
+  document.components.schemas = { ...document.components.schemas, ...ANSWER_SCHEMAS };
+  for (const [route, answers] of Object.entries(ROUTE_ANSWERS)) {
+    const [method, path] = route.split(' ') as ['get' | 'post', string];
+    const operation = document.paths[path]?.[method] as Operation | undefined;
+    if (!operation) throw new Error(`OpenAPI: ${route} is not an operation`);
+    for (const [status, schema] of Object.entries(answers)) {
+      const answer = (operation.responses[status] ??= { description: '' });
+      if ('description' in answer)
+        answer.content = { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } };
+    }
+  }
+}
+
+/**
+ * Nest documents a property whose type it cannot see (`JsonValue`, a union) as a bare `type: object`. In these
+ * DTOs every such property is any JSON (`input`, `output`, `fallbackOutput`), so the type goes: a bare object
+ * would tell clients (and generated types) that a string, array or number is refused.
+ */
+function documentAnyJson(document: OpenAPIObject): void {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    for (const property of Object.values('properties' in schema ? (schema.properties ?? {}) : {})) {
+      const bare = 'type' in property && property.type === 'object' && !property.properties;
+      if (bare && !property.additionalProperties && !property.allOf) delete property.type;
+    }
+  }
+}
+
 /** OpenAPI document at /docs-json and its UI at /docs. */
 export function setUpOpenApi(app: INestApplication): void {
   const document = SwaggerModule.createDocument(
@@ -131,6 +162,8 @@ export function setUpOpenApi(app: INestApplication): void {
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
       .build(),
   );
+  documentAnyJson(document);
   documentErrors(document);
+  documentAnswers(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

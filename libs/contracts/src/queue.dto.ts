@@ -45,7 +45,7 @@ export class QueueSettingsDto implements QueueSettings {
   @IsObject()
   outputSchema?: JsonSchema | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true })
+  @ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
@@ -59,7 +59,7 @@ export class QueueSettingsDto implements QueueSettings {
   @Max(86_400)
   leaseSeconds?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 2592000, nullable: true })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 2592000, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsInt()
   @Min(1)
@@ -75,7 +75,7 @@ export class QueueSettingsDto implements QueueSettings {
   @OptionalNotNull()
   fallbackOutput?: JsonValue;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Slug of the queue escalations go to' })
+  @ApiPropertyOptional({ type: 'string', nullable: true, description: 'Slug of the queue escalations go to' })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @Matches(SLUG_PATTERN, { message: 'escalateTo must be a queue slug' })
   escalateTo?: string | null;
@@ -117,6 +117,7 @@ export class QueueSettingsDto implements QueueSettings {
   allowAdminReview?: boolean;
 
   @ApiPropertyOptional({
+    type: 'integer',
     nullable: true,
     minimum: 1,
     description: 'Backlog cap: with this many items pending, submits are refused with 429 RATE_LIMITED',
@@ -127,7 +128,7 @@ export class QueueSettingsDto implements QueueSettings {
   @Max(10_000_000)
   maxPending?: number | null;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'string', nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null)
   @IsUrl(URL_OPTIONS)
   @MaxLength(2048)
@@ -167,6 +168,7 @@ export class QueueSettingsDto implements QueueSettings {
   targetOverrideRate?: number;
 
   @ApiPropertyOptional({
+    type: 'string',
     nullable: true,
     description:
       'Receives signed model.drift_detected webhooks; the answer that first sets it shows alertSecret once',
