@@ -3153,12 +3153,61 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description {valid, checked, head, firstInvalidSeq?, sealed, unsealed, lastSealedAt}: firstInvalidSeq is the sequence number of the first event whose link does not hold */
+      /** @description Whether the audit chain holds, and how far it is sealed */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': {
+            /** @description Every link holds and so does the latest checkpoint */
+            valid: boolean;
+            /** @description Links verified in order before the first bad one */
+            checked: number;
+            /** @description Hash of the last link; 64 zeros for an empty chain */
+            head: string;
+            /** @description The first event whose link does not hold, or the first one missing when the chain ends before the latest checkpoint (the number after the last link left: one seal pass links events in sequence order) */
+            firstInvalidSeq?: number;
+            /** @description Events in the chain */
+            sealed: number;
+            /** @description Events written but not sealed yet */
+            unsealed: number;
+            /** Format: date-time */
+            lastSealedAt: string | null;
+            /** @description The latest signed checkpoint (null before the first): Ed25519 over the RFC 8785 JSON of {pos, seq, head, at} */
+            checkpoint: {
+              /** @description Chain position of the head it signs */
+              pos?: number;
+              /** @description Sequence number of the event at that position */
+              seq?: number;
+              /** @description Hash of the link at that position */
+              head?: string;
+              /** Format: date-time */
+              at?: string;
+              /** @description Base64 */
+              signature?: string;
+              /** @description Base64 SPKI DER of the key stored with it */
+              publicKey?: string;
+              signatureValid?: boolean;
+              /** @description Checked with the configured key (AUDIT_PUBLIC_KEY, or the public half of AUDIT_SIGNING_KEY); else with the stored publicKey, which proves less */
+              keyPinned?: boolean;
+              /**
+               * @description The chain reaches the checkpoint with its hash, ends before it (a cut tail), has another hash there, breaks earlier, or was not compared (bad signature)
+               * @enum {string}
+               */
+              chain?: 'reaches' | 'ends_before' | 'differs' | 'broken_before' | 'unchecked';
+              /** @description signatureValid and chain is reaches */
+              holds?: boolean;
+            } | null;
+            /** @description Events still unsealed AUDIT_UNSEALED_BOUND_MS after they were written: a stopped sealer, reported but never a reason for valid to be false */
+            unsealedOverBound: {
+              boundMs?: number;
+              count?: number;
+              /** Format: date-time */
+              oldestAt?: string | null;
+            };
+          };
+        };
       };
       /** @description VALIDATION_FAILED: the request breaks a rule (unknown fields and parameters included); see details */
       400: {
