@@ -32,5 +32,4 @@ export const MIGRATIONS = [
   CheapScrapes1765310000000,
   LoginRoles1765320000000,
 ];
-export { APP_ROLE } from './1764500000000-audit-chain.js';
-export { SEALER_ROLE } from './1765320000000-login-roles.js';
+export { APP_ROLE, SEALER_ROLE } from './roles.js';
