@@ -13,6 +13,7 @@ import { GoldItems1765200000000 } from './1765200000000-gold-items.js';
 import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
 import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 import { LoginRoles1765320000000 } from './1765320000000-login-roles.js';
+import { RulesInFunctionFiles1765330000000 } from './1765330000000-rules-in-function-files.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -31,5 +32,12 @@ export const MIGRATIONS = [
   TokenVersions1765300000000,
   CheapScrapes1765310000000,
   LoginRoles1765320000000,
+  RulesInFunctionFiles1765330000000,
 ];
+export {
+  applyFunctionFiles,
+  FUNCTION_FILES,
+  readFunctionFiles,
+  staleFunctionFiles,
+} from './function-files.js';
 export { APP_ROLE, SEALER_ROLE } from './roles.js';
