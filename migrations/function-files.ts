@@ -9,11 +9,21 @@ import type { DataSource } from 'typeorm';
 export const FUNCTION_FILES = [
   'append_only',
   'items_enqueue_delivery',
+  'verdict_status',
   'uuid_v7_at',
   'lookalike_id',
+  'may_review',
+  'may_claim',
+  'take_claim_slot',
+  'open_claim',
   'claim_item',
   'claim_gold',
+  'move_to_adjudication',
   'decide_claim',
+  'end_claim',
+  'escalate_claim',
+  'requeue_item',
+  'apply_sla_policy',
 ] as const;
 
 /** Beside the compiled module too: the build copies the files there. */
@@ -57,7 +67,7 @@ export async function staleFunctionFiles(db: Queryable): Promise<string[]> {
 
 /**
  * Applies, in order, each file whose checksum differs from the one recorded, and records the new one. All in
- * one transaction: the files are one version of the rules (claim_gold calls lookalike_id), so either
+ * one transaction: the files are one version of the rules (decide_claim calls move_to_adjudication), so either
  * all of them change or none does. Answers the names applied.
  */
 export async function applyFunctionFiles(dataSource: DataSource): Promise<string[]> {

@@ -14,6 +14,7 @@ import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
 import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 import { LoginRoles1765320000000 } from './1765320000000-login-roles.js';
 import { RulesInFunctionFiles1765330000000 } from './1765330000000-rules-in-function-files.js';
+import { DecideClaimMapsVerdicts1765340000000 } from './1765340000000-decide-claim-maps-verdicts.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   CheapScrapes1765310000000,
   LoginRoles1765320000000,
   RulesInFunctionFiles1765330000000,
+  DecideClaimMapsVerdicts1765340000000,
 ];
 export {
   applyFunctionFiles,

@@ -12,21 +12,12 @@ DECLARE
   v_template gold_templates;
   v_item uuid;
   v_row items;
-  v_claim claims;
   v_created timestamptz;
   v_seq bigint;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('claims:' || p_reviewer::text));
-  IF (SELECT count(*) FROM claims WHERE reviewer_id = p_reviewer AND status = 'live') >= p_max_live THEN
-    RAISE EXCEPTION 'claim limit reached' USING ERRCODE = 'P0001', HINT = 'arbiter:claim_limit';
-  END IF;
+  PERFORM take_claim_slot(p_reviewer, p_max_live);
   SELECT * INTO v_head FROM items
-   WHERE queue_id = p_queue AND status = 'pending' AND gold_template_id IS NULL
-     AND (first_review_id IS NULL OR NOT EXISTS (
-         SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))
-     AND (escalated_from_id IS NULL OR NOT EXISTS (
-         SELECT 1 FROM decisions pr WHERE pr.item_id = items.id AND pr.reviewer_id = p_reviewer
-            AND pr.queue_id <> items.queue_id))
+   WHERE queue_id = p_queue AND status = 'pending' AND gold_template_id IS NULL AND may_review(items, p_reviewer)
    ORDER BY priority DESC, created_at LIMIT 1;
   IF NOT FOUND THEN
     RETURN NULL;
@@ -43,11 +34,7 @@ BEGIN
   END IF;
   SELECT id INTO v_item FROM items
    WHERE queue_id = p_queue AND gold_template_id = v_template.id AND status = 'pending'
-     AND (first_review_id IS NULL OR NOT EXISTS (
-         SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))
-     AND (escalated_from_id IS NULL OR NOT EXISTS (
-         SELECT 1 FROM decisions pr WHERE pr.item_id = items.id AND pr.reviewer_id = p_reviewer
-            AND pr.queue_id <> items.queue_id))
+     AND may_review(items, p_reviewer)
    LIMIT 1 FOR UPDATE SKIP LOCKED;
   IF v_item IS NULL THEN
     v_created := v_head.created_at - make_interval(secs => random() * 2);
@@ -77,14 +64,5 @@ BEGIN
   END IF;
   UPDATE items SET status = 'claimed', version = version + 1, updated_at = now() WHERE id = v_item
   RETURNING * INTO v_row;
-  INSERT INTO claims (token, item_id, queue_id, reviewer_id, expires_at)
-  VALUES (p_token, v_item, p_queue, p_reviewer, now() + make_interval(secs => p_lease))
-  RETURNING * INTO v_claim;
-  INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
-  VALUES ('user', p_reviewer::text, p_email, 'item.claimed', 'item', v_item::text, p_queue,
-          jsonb_build_object('claimId', v_claim.id, 'expiresAt', v_claim.expires_at));
-  INSERT INTO gold_handouts (reviewer_id, template_id, item_id)
-  VALUES (p_reviewer, v_row.gold_template_id, v_row.id)
-  ON CONFLICT (reviewer_id, template_id, item_id) DO UPDATE SET handed_at = now();
-  RETURN jsonb_build_object('claim', to_jsonb(v_claim), 'item', to_jsonb(v_row));
+  RETURN open_claim(v_row, p_reviewer, p_email, p_token, p_lease);
 END $$;

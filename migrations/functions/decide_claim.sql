@@ -1,21 +1,21 @@
 -- A decision, once, under the claim's row lock: a replay of the same decision returns the first one, anything
 -- else on a decided claim is refused, and a live claim gets its decision, its end, its audit event and the
 -- item's new status. On a queue needing two reviews the first goes back in line for somebody else; the second
--- ends the item if the two agree (same verdict, same final output) and sends it to adjudication if not.
+-- ends the item if the two agree (same verdict, same final output) and sends it to adjudication if not. A
+-- decision in another queue than the one the first review was given in (an adjudication) is that queue's own.
 -- Answers, beside the decision, `itemStatus`, `movedTo` (the adjudicating queue) and `priority` (to put the
 -- item back in line).
 CREATE OR REPLACE FUNCTION decide_claim(
   p_token text, p_reviewer uuid, p_email text, p_queues uuid[], p_hash text, p_verdict text,
-  p_output jsonb, p_patch jsonb, p_comment text, p_status text
+  p_output jsonb, p_patch jsonb, p_comment text
 ) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   c claims;
   d decisions;
   v_first decisions;
   v_item items;
-  v_required integer;
-  v_escalate_to uuid;
-  v_status text := p_status;
+  v_second boolean;
+  v_status text;
   v_moved_to uuid;
 BEGIN
   SELECT * INTO c FROM claims WHERE token = p_token FOR UPDATE;
@@ -52,30 +52,22 @@ BEGIN
           jsonb_build_object('decisionId', d.id, 'claimId', c.id, 'verdict', p_verdict, 'patch', p_patch,
                              'comment', p_comment));
 
-  SELECT reviews_required, escalate_to_id INTO v_required, v_escalate_to FROM queues WHERE id = c.queue_id;
-  IF v_required > 1 AND v_item.first_review_id IS NULL THEN
-    -- The first of two reviews: back in line for somebody else.
-    v_status := 'pending';
-    UPDATE items SET status = 'pending', first_review_id = d.id, version = version + 1, updated_at = now()
-     WHERE id = c.item_id;
-  ELSIF v_item.first_review_id IS NOT NULL THEN
+  IF v_item.first_review_id IS NOT NULL THEN
     SELECT * INTO v_first FROM decisions WHERE id = v_item.first_review_id;
-    IF v_first.verdict = d.verdict AND v_first.output IS NOT DISTINCT FROM d.output THEN
-      UPDATE items SET status = p_status, version = version + 1, updated_at = now() WHERE id = c.item_id;
-    ELSE
-      -- The reviewers disagree: adjudication, in the escalation queue or by an admin.
-      v_status := CASE WHEN v_escalate_to IS NULL THEN 'escalated' ELSE 'pending' END;
-      v_moved_to := v_escalate_to;
-      UPDATE items SET status = v_status, queue_id = coalesce(v_escalate_to, queue_id),
-             escalated_from_id = queue_id, first_review_id = NULL, version = version + 1, updated_at = now()
-       WHERE id = c.item_id;
-      INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
-      VALUES ('system', NULL, 'arbiter', 'item.escalated', 'item', c.item_id::text, c.queue_id,
-              jsonb_build_object('reason', 'reviewers_disagree', 'decisionIds', jsonb_build_array(v_first.id, d.id),
-                                 'fromQueueId', c.queue_id, 'toQueueId', v_escalate_to));
-    END IF;
+  END IF;
+  v_second := coalesce(v_first.queue_id = c.queue_id, false);
+  IF v_second AND (v_first.verdict <> d.verdict OR v_first.output IS DISTINCT FROM d.output) THEN
+    SELECT new_status, to_queue INTO v_status, v_moved_to FROM move_to_adjudication(c.item_id, true);
+    INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+    VALUES ('system', NULL, 'arbiter', 'item.escalated', 'item', c.item_id::text, c.queue_id,
+            jsonb_build_object('reason', 'reviewers_disagree', 'decisionIds', jsonb_build_array(v_first.id, d.id),
+                               'fromQueueId', c.queue_id, 'toQueueId', v_moved_to));
   ELSE
-    UPDATE items SET status = p_status, version = version + 1, updated_at = now() WHERE id = c.item_id;
+    v_status := CASE WHEN NOT v_second AND (SELECT reviews_required FROM queues WHERE id = c.queue_id) > 1
+                     THEN 'pending' ELSE verdict_status(p_verdict) END;
+    UPDATE items SET status = v_status, first_review_id = CASE WHEN v_status = 'pending' THEN d.id ELSE first_review_id END,
+                     version = version + 1, updated_at = now()
+     WHERE id = c.item_id;
   END IF;
   RETURN jsonb_build_object('replayed', false, 'decision', to_jsonb(d), 'queueId', c.queue_id,
                             'itemStatus', v_status, 'movedTo', v_moved_to, 'priority', v_item.priority);

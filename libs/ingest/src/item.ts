@@ -77,8 +77,13 @@ export interface NewItem {
   priority: number;
   metadata: Record<string, unknown>;
   callbackUrl: string | null;
-  status: 'pending' | 'auto_approved';
-  slaDeadline: string | null;
+  /** Confident enough to be auto-approved, and not drawn for a QA sample. */
+  autoApprove: boolean;
+  /**
+   * `pending` until stored, then as stored: `auto_approved` when the insert recorded the auto-approval, still
+   * `pending` where an open drift alert suspended it.
+   */
+  status: ItemStatus;
   /** The SLA deadline the item has if it waits for people (always, unless auto-approved). */
   slaIfPending: string | null;
   /** Confident enough to be auto-approved, but drawn (at the queue's qaSampleRate) for a human review. */
