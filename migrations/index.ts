@@ -15,6 +15,7 @@ import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 import { LoginRoles1765320000000 } from './1765320000000-login-roles.js';
 import { RulesInFunctionFiles1765330000000 } from './1765330000000-rules-in-function-files.js';
 import { DecideClaimMapsVerdicts1765340000000 } from './1765340000000-decide-claim-maps-verdicts.js';
+import { WhoEscalated1765350000000 } from './1765350000000-who-escalated.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   LoginRoles1765320000000,
   RulesInFunctionFiles1765330000000,
   DecideClaimMapsVerdicts1765340000000,
+  WhoEscalated1765350000000,
 ];
 export {
   applyFunctionFiles,

@@ -30,7 +30,7 @@ BEGIN
       UPDATE claims SET status = 'expired', ended_at = now() WHERE id = v_claim.id;
     END IF;
     IF p_policy = 'escalate' THEN
-      SELECT to_queue INTO v_to FROM move_to_adjudication(p_item, true);
+      SELECT to_queue INTO v_to FROM move_to_adjudication(p_item, false);
       UPDATE items SET sla_breached_at = now() WHERE id = p_item;
       v_breach := v_breach || jsonb_build_object('toQueueId', v_to);
       v_outcome := CASE WHEN v_to IS NULL THEN 'escalated' ELSE 'moved' END;

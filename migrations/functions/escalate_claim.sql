@@ -7,7 +7,7 @@ DECLARE
   v_move record;
 BEGIN
   UPDATE claims SET status = 'escalated', ended_at = now() WHERE id = p_claim RETURNING * INTO c;
-  SELECT * INTO v_move FROM move_to_adjudication(c.item_id, true);
+  SELECT * INTO v_move FROM move_to_adjudication(c.item_id, false);
   INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
   VALUES ('user', p_reviewer::text, p_email, 'item.escalated', 'item', c.item_id::text, v_move.from_queue,
           jsonb_build_object('claimId', c.id, 'comment', p_comment, 'fromQueueId', v_move.from_queue,

@@ -1,5 +1,5 @@
 -- An admin puts an item waiting for them (`escalated`) back in line, pending in p_queue (its own queue or
--- another).
+-- another). A first review still standing stands on: the item goes on awaiting its second review.
 CREATE OR REPLACE FUNCTION requeue_item(
   p_item uuid, p_queue uuid, p_actor_type text, p_actor_id text, p_actor_name text
 ) RETURNS items LANGUAGE plpgsql AS $$
