@@ -1,7 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-
-/** The role the application runs as; it may add audit rows and read them, never change or remove them. */
-export const APP_ROLE = 'arbiter_app';
+import { APP_ROLE } from './roles.js';
 
 /**
  * The tamper-evident audit log.

@@ -48,7 +48,7 @@ export class Deliveries1764700000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, id)`);
 
-    await q.query(enqueueDeliverySql(false));
+    await q.query(ENQUEUE_DELIVERY);
     await q.query(`
       CREATE CONSTRAINT TRIGGER items_delivery AFTER INSERT OR UPDATE OF status ON items
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
@@ -64,19 +64,15 @@ export class Deliveries1764700000000 implements MigrationInterface {
   }
 }
 
-/**
- * The outbox trigger's function as this migration made it; with `skipGold` (migration 1765200000000) a gold
- * item, whose decision is scored and never sent anywhere, gets no delivery.
- */
-export function enqueueDeliverySql(skipGold: boolean): string {
-  return `      CREATE OR REPLACE FUNCTION items_enqueue_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+/** The outbox trigger's function. */
+const ENQUEUE_DELIVERY = `      CREATE OR REPLACE FUNCTION items_enqueue_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         v_item items;
         v_url text;
         v_id uuid := gen_random_uuid();
       BEGIN
         SELECT * INTO v_item FROM items WHERE id = NEW.id;
-        IF NOT FOUND OR v_item.status NOT IN ${TERMINAL}${skipGold ? ' OR v_item.gold_template_id IS NOT NULL' : ''} THEN
+        IF NOT FOUND OR v_item.status NOT IN ${TERMINAL} THEN
           RETURN NULL;
         END IF;
         SELECT coalesce(nullif(v_item.callback_url, ''), nullif(q.callback_url, '')) INTO v_url
@@ -92,4 +88,3 @@ export function enqueueDeliverySql(skipGold: boolean): string {
         ON CONFLICT (item_id) DO NOTHING;
         RETURN NULL;
       END $$`;
-}

@@ -1,5 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { decideClaimSql } from './1764400000000-review-round-trips.js';
 
 /**
  * Second review. On a queue with `reviews_required = 2` an item needs two independent decisions by different
@@ -26,7 +25,7 @@ export class SecondReview1765000000000 implements MigrationInterface {
     await q.query(
       `DROP FUNCTION decide_claim(text, uuid, text, uuid[], text, text, jsonb, jsonb, text, text)`,
     );
-    await q.query(decideClaimSql(true));
+    await q.query(DECIDE_CLAIM_BEFORE);
     await q.query(CLAIM_ITEM_BEFORE);
     await q.query(`ALTER TABLE items DROP COLUMN first_review_id`);
   }
@@ -36,7 +35,7 @@ export class SecondReview1765000000000 implements MigrationInterface {
  * A reviewer may not take an item whose first review is theirs, nor adjudicate an item they reviewed in
  * the queue it came from.
  */
-export const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
+const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
           SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))
              AND (escalated_from_id IS NULL OR NOT EXISTS (
           SELECT 1 FROM decisions pr WHERE pr.item_id = items.id AND pr.reviewer_id = p_reviewer
@@ -46,7 +45,7 @@ export const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
  * claim_item as before, but it skips items the reviewer gave the first review; asked for such an item by
  * id, it answers {"skip": true} so the caller puts the review job back for somebody else.
  */
-export const CLAIM_ITEM = `
+const CLAIM_ITEM = `
       CREATE OR REPLACE FUNCTION claim_item(
         p_queue uuid, p_item uuid, p_reviewer uuid, p_email text, p_token text, p_lease double precision,
         p_max_live integer
@@ -174,4 +173,50 @@ const DECIDE_CLAIM = `
         END IF;
         RETURN jsonb_build_object('replayed', false, 'decision', to_jsonb(d), 'queueId', c.queue_id,
                                   'itemStatus', v_status, 'movedTo', v_moved_to, 'priority', v_item.priority);
+      END $$`;
+
+/** decide_claim as migration 1764900000000 made it, for going down. */
+const DECIDE_CLAIM_BEFORE = `
+      CREATE OR REPLACE FUNCTION decide_claim(
+        p_token text, p_reviewer uuid, p_email text, p_queues uuid[], p_hash text, p_verdict text,
+        p_output jsonb, p_patch jsonb, p_comment text, p_status text
+      ) RETURNS jsonb LANGUAGE plpgsql AS $$
+      DECLARE
+        c claims;
+        d decisions;
+        v_ai_output jsonb;
+      BEGIN
+        SELECT * INTO c FROM claims WHERE token = p_token FOR UPDATE;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'no such claim' USING HINT = 'arbiter:no_claim';
+        END IF;
+        IF NOT c.queue_id = ANY (p_queues) THEN
+          RAISE EXCEPTION 'queue not reviewed by this reviewer' USING HINT = 'arbiter:forbidden';
+        END IF;
+        IF c.reviewer_id <> p_reviewer THEN
+          RAISE EXCEPTION 'claim not held' USING HINT = 'arbiter:not_holder';
+        END IF;
+        IF c.status = 'decided' THEN
+          SELECT * INTO d FROM decisions WHERE claim_id = c.id;
+          IF d.request_hash = p_hash THEN
+            RETURN jsonb_build_object('replayed', true, 'decision', to_jsonb(d), 'queueId', c.queue_id);
+          END IF;
+          RAISE EXCEPTION 'already decided' USING HINT = 'arbiter:already_decided';
+        END IF;
+        IF c.status <> 'live' OR c.expires_at <= now() THEN
+          RAISE EXCEPTION 'claim not live' USING HINT = 'arbiter:claim_expired';
+        END IF;
+        SELECT output INTO v_ai_output FROM items WHERE id = c.item_id FOR UPDATE;
+        INSERT INTO decisions (item_id, queue_id, verdict, output, patch, reviewer_id, comment, duration_ms, claim_id,
+                               request_hash)
+        VALUES (c.item_id, c.queue_id, p_verdict, CASE WHEN p_verdict = 'approve' THEN v_ai_output ELSE p_output END, p_patch,
+                p_reviewer, p_comment, (extract(epoch FROM now() - c.claimed_at) * 1000)::int, c.id, p_hash)
+        RETURNING * INTO d;
+        UPDATE items SET status = p_status, version = version + 1, updated_at = now() WHERE id = c.item_id;
+        UPDATE claims SET status = 'decided', ended_at = now() WHERE id = c.id;
+        INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+        VALUES ('user', p_reviewer::text, p_email, 'item.decided', 'item', c.item_id::text, c.queue_id,
+                jsonb_build_object('decisionId', d.id, 'claimId', c.id, 'verdict', p_verdict, 'patch', p_patch,
+                                   'comment', p_comment));
+        RETURN jsonb_build_object('replayed', false, 'decision', to_jsonb(d), 'queueId', c.queue_id);
       END $$`;

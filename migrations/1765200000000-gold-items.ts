@@ -1,6 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { enqueueDeliverySql } from './1764700000000-deliveries.js';
-import { CLAIM_ITEM, NOT_FIRST_REVIEWER } from './1765000000000-second-review.js';
 
 /**
  * Gold items. An admin's `gold_templates` row holds an output with its known correct decision; reviewers
@@ -84,6 +82,86 @@ export class GoldItems1765200000000 implements MigrationInterface {
     await q.query(`ALTER TABLE queues DROP COLUMN gold_rate`);
   }
 }
+
+const TERMINAL = `('approved', 'corrected', 'rejected', 'auto_approved', 'fallback')`;
+
+/**
+ * The outbox trigger's function as migration 1764700000000 made it; with `skipGold` a gold item, whose decision
+ * is scored and never sent anywhere, gets no delivery.
+ */
+function enqueueDeliverySql(skipGold: boolean): string {
+  return `      CREATE OR REPLACE FUNCTION items_enqueue_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        v_item items;
+        v_url text;
+        v_id uuid := gen_random_uuid();
+      BEGIN
+        SELECT * INTO v_item FROM items WHERE id = NEW.id;
+        IF NOT FOUND OR v_item.status NOT IN ${TERMINAL}${skipGold ? ' OR v_item.gold_template_id IS NOT NULL' : ''} THEN
+          RETURN NULL;
+        END IF;
+        SELECT coalesce(nullif(v_item.callback_url, ''), nullif(q.callback_url, '')) INTO v_url
+          FROM queues q WHERE q.id = v_item.queue_id;
+        IF v_url IS NULL THEN
+          RETURN NULL;
+        END IF;
+        INSERT INTO deliveries (id, webhook_id, item_id, queue_id, api_key_id, decision_id, url)
+        VALUES (v_id, 'msg_' || replace(v_id::text, '-', ''), v_item.id, v_item.queue_id, v_item.api_key_id,
+                (SELECT d.id FROM decisions d WHERE d.item_id = v_item.id
+                  ORDER BY d.decided_at DESC, d.id DESC LIMIT 1),
+                v_url)
+        ON CONFLICT (item_id) DO NOTHING;
+        RETURN NULL;
+      END $$`;
+}
+
+/**
+ * As migration 1765000000000 wrote it: a reviewer may not take an item whose first review is theirs, nor
+ * adjudicate an item they reviewed in the queue it came from.
+ */
+const NOT_FIRST_REVIEWER = `(first_review_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM decisions fr WHERE fr.id = first_review_id AND fr.reviewer_id = p_reviewer))
+             AND (escalated_from_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM decisions pr WHERE pr.item_id = items.id AND pr.reviewer_id = p_reviewer
+             AND pr.queue_id <> items.queue_id))`;
+
+/** claim_item as migration 1765000000000 made it. */
+const CLAIM_ITEM = `
+      CREATE OR REPLACE FUNCTION claim_item(
+        p_queue uuid, p_item uuid, p_reviewer uuid, p_email text, p_token text, p_lease double precision,
+        p_max_live integer
+      ) RETURNS jsonb LANGUAGE plpgsql AS $$
+      DECLARE
+        v_item uuid := p_item;
+        v_row items;
+        v_claim claims;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('claims:' || p_reviewer::text));
+        IF (SELECT count(*) FROM claims WHERE reviewer_id = p_reviewer AND status = 'live') >= p_max_live THEN
+          RAISE EXCEPTION 'claim limit reached' USING ERRCODE = 'P0001', HINT = 'arbiter:claim_limit';
+        END IF;
+        IF v_item IS NULL THEN
+          SELECT id INTO v_item FROM items WHERE queue_id = p_queue AND status = 'pending'
+             AND ${NOT_FIRST_REVIEWER}
+           ORDER BY priority DESC, created_at LIMIT 1 FOR UPDATE SKIP LOCKED;
+        END IF;
+        UPDATE items SET status = 'claimed', version = version + 1, updated_at = now()
+         WHERE id = v_item AND queue_id = p_queue AND status = 'pending' AND ${NOT_FIRST_REVIEWER}
+        RETURNING * INTO v_row;
+        IF NOT FOUND THEN
+          IF EXISTS (SELECT 1 FROM items WHERE id = v_item AND queue_id = p_queue AND status = 'pending') THEN
+            RETURN jsonb_build_object('skip', true);
+          END IF;
+          RETURN NULL;
+        END IF;
+        INSERT INTO claims (token, item_id, queue_id, reviewer_id, expires_at)
+        VALUES (p_token, v_item, p_queue, p_reviewer, now() + make_interval(secs => p_lease))
+        RETURNING * INTO v_claim;
+        INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
+        VALUES ('user', p_reviewer::text, p_email, 'item.claimed', 'item', v_item::text, p_queue,
+                jsonb_build_object('claimId', v_claim.id, 'expiresAt', v_claim.expires_at));
+        RETURN jsonb_build_object('claim', to_jsonb(v_claim), 'item', to_jsonb(v_row));
+      END $$`;
 
 /** A time-ordered UUID (RFC 9562 v7) for a given time, like the ids ingest gives items. */
 const UUID_V7_AT = `

@@ -1,7 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from './1764500000000-audit-chain.js';
-
-export const SEALER_ROLE = 'arbiter_sealer';
+import { APP_ROLE, SEALER_ROLE } from './roles.js';
 
 /**
  * The API and worker log in as arbiter_app instead of switching to it from a superuser's connection (a

@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from './1764500000000-audit-chain.js';
-import { SEALER_ROLE } from './1765320000000-login-roles.js';
+import { APP_ROLE, SEALER_ROLE } from './roles.js';
 
 /**
  * Signed checkpoints of the audit chain's head. Without them a chain cut at its tail (the last events and

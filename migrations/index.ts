@@ -13,6 +13,9 @@ import { GoldItems1765200000000 } from './1765200000000-gold-items.js';
 import { TokenVersions1765300000000 } from './1765300000000-token-versions.js';
 import { CheapScrapes1765310000000 } from './1765310000000-cheap-scrapes.js';
 import { LoginRoles1765320000000 } from './1765320000000-login-roles.js';
+import { RulesInFunctionFiles1765330000000 } from './1765330000000-rules-in-function-files.js';
+import { DecideClaimMapsVerdicts1765340000000 } from './1765340000000-decide-claim-maps-verdicts.js';
+import { WhoEscalated1765350000000 } from './1765350000000-who-escalated.js';
 import { AuditCheckpoints1765400000000 } from './1765400000000-audit-checkpoints.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
@@ -32,7 +35,15 @@ export const MIGRATIONS = [
   TokenVersions1765300000000,
   CheapScrapes1765310000000,
   LoginRoles1765320000000,
+  RulesInFunctionFiles1765330000000,
+  DecideClaimMapsVerdicts1765340000000,
+  WhoEscalated1765350000000,
   AuditCheckpoints1765400000000,
 ];
-export { APP_ROLE } from './1764500000000-audit-chain.js';
-export { SEALER_ROLE } from './1765320000000-login-roles.js';
+export {
+  applyFunctionFiles,
+  FUNCTION_FILES,
+  readFunctionFiles,
+  staleFunctionFiles,
+} from './function-files.js';
+export { APP_ROLE, SEALER_ROLE } from './roles.js';

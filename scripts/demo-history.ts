@@ -84,12 +84,6 @@ export async function seedDemoHistory(
           : random() < 0.2
             ? 'reject'
             : 'correct';
-      const status = {
-        auto_approve: 'auto_approved',
-        approve: 'approved',
-        correct: 'corrected',
-        reject: 'rejected',
-      }[verdict];
       const id = randomUUID();
       const decisionId = randomUUID();
       const finalOutput =
@@ -120,7 +114,7 @@ export async function seedDemoHistory(
         input: { ticket },
         output,
         confidence,
-        status,
+        verdict,
         created_at: submittedAt.toISOString(),
         updated_at: at.toISOString(),
       });
@@ -167,7 +161,10 @@ export async function seedDemoHistory(
 
 type Row = Record<string, unknown>;
 
-/** Rows as the application writes them; items may name their first review, written once decisions exist. */
+/**
+ * Rows as the application writes them. An item decided for good names its final verdict, which gives its status
+ * (verdict_status); items may name their first review, written once decisions exist.
+ */
 interface DemoRows {
   items: Row[];
   decisions: Row[];
@@ -188,11 +185,12 @@ async function writeDemoRows(db: Database, rows: DemoRows): Promise<void> {
                           input, output, confidence, reason, priority, status, escalated_from_id, gold_template_id,
                           created_at, updated_at)
        SELECT id, queue_id, service, api_key_id, external_id, request_hash, model_name, model_version, input, output,
-              confidence, 'low_confidence', coalesce(priority, 0), status, escalated_from_id, gold_template_id,
+              confidence, 'low_confidence', coalesce(priority, 0),
+              CASE WHEN verdict IS NULL THEN status ELSE verdict_status(verdict) END, escalated_from_id, gold_template_id,
               created_at, updated_at
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, queue_id uuid, service text, api_key_id uuid,
               external_id text, request_hash text, model_name text, model_version text, input jsonb, output jsonb,
-              confidence float8, priority int, status text, escalated_from_id uuid, gold_template_id uuid,
+              confidence float8, priority int, status text, verdict text, escalated_from_id uuid, gold_template_id uuid,
               created_at timestamptz, updated_at timestamptz)`,
       [JSON.stringify(rows.items)],
     );
@@ -302,7 +300,6 @@ export async function seedDemoGold(db: Database, target: DemoGoldTarget): Promis
       const id = randomUUID();
       const decisionId = randomUUID();
       const externalId = `demo-history-2026-11-${1000 + Math.floor(random() * 800)}`;
-      const status = { approve: 'approved', correct: 'corrected', reject: 'rejected' }[verdict];
       rows.items.push({
         id,
         queue_id: target.queueId,
@@ -315,7 +312,7 @@ export async function seedDemoGold(db: Database, target: DemoGoldTarget): Promis
         input: { ticket: gold.ticket },
         output: gold.output,
         confidence: gold.confidence,
-        status,
+        verdict,
         gold_template_id: templateId,
         created_at: created.toISOString(),
         updated_at: decided.toISOString(),
@@ -513,7 +510,7 @@ export async function seedDemoSecondReview(
     const agree =
       first.verdict === second.verdict && JSON.stringify(first.final) === JSON.stringify(second.final);
     if (agree) {
-      item['status'] = first.verdict === 'approve' ? 'approved' : 'corrected';
+      item['verdict'] = first.verdict;
       item['updated_at'] = second.decided.toISOString();
       continue;
     }
@@ -562,7 +559,7 @@ export async function seedDemoSecondReview(
     rows.events.push(
       decidedEvent(target.adjudicator, target.adjudicationQueueId, id, decisionId, verdict, patch, settled),
     );
-    item['status'] = verdict === 'approve' ? 'approved' : 'corrected';
+    item['verdict'] = verdict;
     item['updated_at'] = settled.toISOString();
   }
   await writeDemoRows(db, rows);

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { createDatabaseIfMissing, createDataSource, databaseName } from '@arbiter/database';
 import { redactUrl } from '@arbiter/config';
-import { SEALER_ROLE } from '@arbiter/migrations';
+import { applyFunctionFiles, SEALER_ROLE } from '@arbiter/migrations';
 import pg from 'pg';
 import { checkPostgres, configOrExit, failStartup, StartupError } from '@arbiter/runtime';
 
-/** Creates the database if it is missing and applies every pending migration. */
+/**
+ * Creates the database if it is missing, applies every pending migration, then every function file whose content
+ * the database has not applied yet (migrations/functions: the live SQL functions and triggers).
+ */
 const config = configOrExit();
 try {
   const adminUrl = new URL(config.DATABASE_URL);
@@ -26,6 +29,9 @@ try {
       ? `applied ${applied.length} migration(s) to ${redactUrl(config.DATABASE_URL)}: ${applied.map((m) => m.name).join(', ')}`
       : `schema of ${redactUrl(config.DATABASE_URL)} is up to date`,
   );
+  const functions = await applyFunctionFiles(dataSource);
+  if (functions.length > 0)
+    console.log(`applied ${functions.length} function file(s): ${functions.join(', ')}`);
   // Passwords are configuration, not schema: set (again) on every run, from the environment.
   const passwords: [string, string | undefined][] = [
     [config.DATABASE_APP_ROLE, config.DATABASE_APP_PASSWORD],

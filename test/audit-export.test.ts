@@ -156,9 +156,9 @@ describe('audit export', () => {
     const fallbackItem = await submit(fallback.slug, { model: { name: 'fallback-model', version: 'v1' } });
     await db.query(`UPDATE items SET status = 'fallback' WHERE id = $1`, [fallbackItem.id]);
     const inserted = await db.query(
-      `INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id)
-       VALUES ($1, 'fallback', '{"label": "unknown"}', NULL, NULL) RETURNING id`,
-      [fallbackItem.id],
+      `INSERT INTO decisions (item_id, queue_id, verdict, output, patch, reviewer_id)
+       VALUES ($1, $2, 'fallback', '{"label": "unknown"}', NULL, NULL) RETURNING id`,
+      [fallbackItem.id, fallback.id],
     );
     made['fallback'] = { item: fallbackItem, decision: { id: inserted.rows[0].id } };
   });
@@ -806,8 +806,8 @@ describe('audit export', () => {
                   'low_confidence', 'approved'
              FROM generate_series(1, $4::int) g
            RETURNING id, output)
-         INSERT INTO decisions (item_id, verdict, output, patch, reviewer_id, duration_ms)
-         SELECT id, 'approve', output, '[]'::jsonb, $5, 1000 FROM ins`,
+         INSERT INTO decisions (item_id, queue_id, verdict, output, patch, reviewer_id, duration_ms)
+         SELECT id, $1, 'approve', output, '[]'::jsonb, $5, 1000 FROM ins`,
         [bulk.id, rows[0].service, rows[0].id, BULK, reviewer.id],
       );
     });

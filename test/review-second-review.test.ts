@@ -37,8 +37,8 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     await env?.cleanup();
   });
 
-  /** A queue needing two reviews with one item submitted, and three reviewers with open sockets. */
-  async function doubleReviewQueue(settings: Record<string, unknown> = {}) {
+  /** A queue needing two reviews with one item submitted, and three reviewers (of `alsoIn` too) with open sockets. */
+  async function doubleReviewQueue(settings: Record<string, unknown> = {}, alsoIn: string[] = []) {
     const queue = await newQueue(api.client, admin, {
       reviewsRequired: 2,
       callbackUrl: 'http://127.0.0.1:9/hook',
@@ -47,7 +47,7 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     const { key } = await newServiceKey(api.client, admin, [queue.slug]);
     const people = [];
     for (let i = 0; i < 3; i++) {
-      const user = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+      const user = await newUser(api.client, admin, ['reviewer'], [queue.slug, ...alsoIn]);
       const socket = await ReviewClient.connect(api.url, user.token);
       sockets.push(socket);
       people.push({ ...user, client: socket });
@@ -77,6 +77,18 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
 
   const deliveriesOf = async (itemId: string) =>
     (await db.query(`SELECT 1 FROM deliveries WHERE item_id = $1`, [itemId])).rowCount;
+
+  /** What a reviewer reading the item is shown while it awaits its second review: nothing of the first. */
+  const assertFirstReviewHidden = async (itemId: string, token: string, when: string) => {
+    const seen = await api.client.get(`/api/v1/items/${itemId}`, { token });
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    assert.equal(seen.body.decision, null, when);
+    assert.deepEqual(
+      seen.body.history.filter((e: { action: string }) => e.action === 'item.decided'),
+      [],
+      `${when}: a reviewer does not see the first review`,
+    );
+  };
 
   it('the first decision leaves the item pending for somebody else; an agreeing second one ends it', async () => {
     const {
@@ -271,5 +283,95 @@ describe('reviewsRequired 2: two independent decisions by different reviewers', 
     const ack = await third!.client.call('claim:decide', { token: c.claim.token, verdict: 'reject' });
     assert.equal(ack.itemStatus, 'rejected');
     assert.equal((await getItem(itemId)).status, 'rejected');
+  });
+
+  /** A two-review queue's item after its first review (an approval), claimed for its second; three reviewers. */
+  async function awaitingSecondReview(settings: Record<string, unknown> = {}, alsoIn: string[] = []) {
+    const queue = await doubleReviewQueue(settings, alsoIn);
+    const [first, second] = queue.reviewers;
+    const one = await first!.client.call('claim:next', { queue: queue.slug });
+    assert.equal(one.item?.id, queue.itemId);
+    await first!.client.call('claim:decide', { token: one.claim.token, verdict: 'approve' });
+    const two = await second!.client.call('claim:next', { queue: queue.slug });
+    assert.equal(two.item?.id, queue.itemId);
+    return { ...queue, secondClaim: two.claim.token as string };
+  }
+
+  it('an escalation keeps the first review: requeued, the item awaits its second review, from neither reviewer', async () => {
+    const { slug, queueId, itemId, reviewers, secondClaim } = await awaitingSecondReview();
+    const [first, second, third] = reviewers;
+    assert.deepEqual(
+      await second!.client.call('claim:escalate', { token: secondClaim, comment: 'a policy question' }),
+      { ok: true },
+    );
+    assert.equal((await getItem(itemId)).status, 'escalated');
+    await assertFirstReviewHidden(itemId, third!.token, 'while an admin has it');
+
+    const requeued = await api.client.post(
+      `/api/v1/items/${itemId}/requeue`,
+      { queue: slug },
+      { token: admin },
+    );
+    assert.equal(requeued.status, 200, JSON.stringify(requeued.body));
+    assert.equal(requeued.body.status, 'pending');
+    await assertFirstReviewHidden(itemId, third!.token, 'back in line');
+
+    for (const [who, barred] of [
+      ['the first reviewer', first!],
+      ['the reviewer who escalated it', second!],
+    ] as const) {
+      assert.deepEqual(await barred.client.call('claim:next', { queue: slug }), { item: null }, who);
+      const http = await api.client.post(`/api/v1/queues/${slug}/claim`, undefined, { token: barred.token });
+      assert.equal(http.status, 204, `${who}: ${JSON.stringify(http.body)}`);
+    }
+    assert.equal(await jobState(queueId, itemId), 'prioritized', 'still in line for somebody else');
+
+    const c = await third!.client.call('claim:next', { queue: slug });
+    assert.equal(c.item?.id, itemId, 'a third reviewer gives the second review');
+    const ack = await third!.client.call('claim:decide', { token: c.claim.token, verdict: 'approve' });
+    assert.equal(
+      ack.itemStatus,
+      'approved',
+      `it agrees with the first review, which stood: ${JSON.stringify(ack)}`,
+    );
+    assert.deepEqual(
+      (await decisionsOf(itemId)).map((d) => [d.verdict, d.reviewer_id]),
+      [
+        ['approve', first!.id],
+        ['approve', third!.id],
+      ],
+    );
+    assert.equal(await deliveriesOf(itemId), 1);
+  });
+
+  it('escalated to the escalation queue, the first review stays unseen and neither reviewer judges it there', async () => {
+    const adjudication = await newQueue(api.client, admin);
+    const { itemId, reviewers, secondClaim } = await awaitingSecondReview({ escalateTo: adjudication.slug }, [
+      adjudication.slug,
+    ]);
+    await reviewers[1]!.client.call('claim:escalate', { token: secondClaim, comment: 'not sure' });
+    const moved = await getItem(itemId);
+    assert.equal(moved.queue, adjudication.slug);
+    assert.equal(moved.status, 'pending');
+
+    const judge = await newUser(api.client, admin, ['reviewer'], [adjudication.slug]);
+    await assertFirstReviewHidden(itemId, judge.token, 'in the escalation queue');
+    for (const reviewer of reviewers.slice(0, 2)) {
+      assert.deepEqual(
+        await reviewer.client.call('claim:next', { queue: adjudication.slug }),
+        { item: null },
+        'neither the first reviewer nor the one who escalated it judges it',
+      );
+    }
+    const claimed = await api.client.post(`/api/v1/queues/${adjudication.slug}/claim`, undefined, {
+      token: judge.token,
+    });
+    assert.equal(claimed.body.item?.id, itemId, JSON.stringify(claimed.body));
+    const final = await api.client.post(
+      `/api/v1/claims/${claimed.body.claim.token}/decision`,
+      { verdict: 'reject' },
+      { token: judge.token },
+    );
+    assert.equal(final.body.itemStatus, 'rejected', 'the escalation queue decides on its own');
   });
 });

@@ -116,6 +116,57 @@ describe('SLA: a deadline that passes applies the queue policy', () => {
     await eventually('escalated', async () => (await item(id)).status === 'escalated', 8000);
   });
 
+  it('escalate while an item awaits its second review: requeued, the first review still stands', async () => {
+    const queue = await newQueue(api.client, admin, {
+      slaSeconds: 3600,
+      onSlaBreach: 'escalate',
+      reviewsRequired: 2,
+    });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const first = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+    const holder = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+    const id = (await api.client.post(`/api/v1/queues/${queue.slug}/items`, itemBody(), { apiKey: key })).body
+      .id as string;
+    const claim = async (token: string) =>
+      api.client.post(`/api/v1/queues/${queue.slug}/claim`, undefined, { token });
+    const decide = async (token: string, claimToken: string) =>
+      api.client.post(`/api/v1/claims/${claimToken}/decision`, { verdict: 'approve' }, { token });
+
+    const one = await claim(first.token);
+    assert.equal(one.body.item?.id, id, JSON.stringify(one.body));
+    assert.equal((await decide(first.token, one.body.claim.token)).body.itemStatus, 'pending');
+    const held = await claim(holder.token);
+    assert.equal(held.body.item?.id, id);
+    // The deadline passes while the second review is under way.
+    const db = new pg.Client({ connectionString: env.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(`UPDATE items SET sla_deadline = now() - interval '1 second' WHERE id = $1`, [id]);
+    } finally {
+      await db.end();
+    }
+    await eventually('escalated', async () => (await item(id)).status === 'escalated', 8000);
+    assert.equal((await decide(holder.token, held.body.claim.token)).body.code, 'CLAIM_EXPIRED');
+
+    const requeued = await api.client.post(
+      `/api/v1/items/${id}/requeue`,
+      { queue: queue.slug },
+      { token: admin },
+    );
+    assert.equal(requeued.status, 200, JSON.stringify(requeued.body));
+    const seen = await api.client.get(`/api/v1/items/${id}`, { token: holder.token });
+    assert.deepEqual(
+      seen.body.history.filter((e: { action: string }) => e.action === 'item.decided'),
+      [],
+      'the first review is still unseen',
+    );
+    assert.equal((await claim(first.token)).status, 204, 'its first reviewer does not get it');
+    const again = await claim(holder.token);
+    assert.equal(again.body.item?.id, id, 'the holder the deadline interrupted (who escalated nothing) may');
+    const second = await decide(holder.token, again.body.claim.token);
+    assert.equal(second.body.itemStatus, 'approved', JSON.stringify(second.body));
+  });
+
   it('fallback: the queue output is the decision, not human-reviewed, and the holder loses the claim', async () => {
     const { queue, reviewer, submit } = await setUp({ onSlaBreach: 'fallback', fallbackOutput: FALLBACK });
     const id = await submit();

@@ -60,7 +60,7 @@ export async function runPgReviewLoop(options: PgReviewLoopOptions): Promise<PgR
             const t1 = performance.now();
             result.claimMs.push(t1 - t0);
             if (!claimed.rows[0]?.ok) continue;
-            await client.query(`SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+            await client.query(`SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
               token,
               reviewer.id,
               reviewer.email,
@@ -70,7 +70,6 @@ export async function runPgReviewLoop(options: PgReviewLoopOptions): Promise<PgR
               null,
               '[]',
               null,
-              'approved',
             ]);
             result.decideMs.push(performance.now() - t1);
             result.decided++;

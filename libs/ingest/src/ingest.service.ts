@@ -43,13 +43,7 @@ export class IngestService {
   private readonly writes = new Coalescer<Prepared, Map<string, StoredItem>>(
     async (items) => {
       const { inserted } = await this.items.insertMany(items);
-      for (const item of items) {
-        // Auto-approval suspended by an open drift alert: the item waits for people like any other.
-        if (inserted.get(item.id)?.status === 'pending' && item.status !== 'pending') {
-          item.status = 'pending';
-          item.slaDeadline = item.slaIfPending;
-        }
-      }
+      for (const item of items) item.status = inserted.get(item.id)?.status ?? item.status;
       return inserted;
     },
     2,
@@ -323,8 +317,8 @@ export class IngestService {
       priority: dto.priority ?? 0,
       metadata: dto.metadata ?? {},
       callbackUrl: dto.callbackUrl ?? null,
-      status: autoApprove ? 'auto_approved' : 'pending',
-      slaDeadline: autoApprove ? null : slaIfPending,
+      autoApprove,
+      status: 'pending',
       slaIfPending,
       qaSample,
       autoApproveAbove: queue.autoApproveAbove,
@@ -385,6 +379,7 @@ function stripInternal({ queueId: _queueId, ...view }: ItemView & { queueId: str
   return view;
 }
 
+/** A new item just stored as pending, as GET /api/v1/items/:id would show it. */
 function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView {
   const at = createdAt.toISOString();
   return {
@@ -401,7 +396,7 @@ function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView
     priority: item.priority,
     metadata: item.metadata,
     callbackUrl: item.callbackUrl,
-    slaDeadline: item.slaDeadline,
+    slaDeadline: item.slaIfPending,
     slaBreachedAt: null,
     createdAt: at,
     updatedAt: at,

@@ -66,16 +66,16 @@ WITH given AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     ord int, id uuid, queue_id uuid, service text, api_key_id uuid, external_id text, idempotency_key text,
     request_hash text, model_name text, model_version text, input jsonb, output jsonb, confidence float8,
-    reason text, priority int, metadata jsonb, callback_url text, status text, sla_deadline timestamptz,
+    reason text, priority int, metadata jsonb, callback_url text, auto_approve boolean, sla_deadline timestamptz,
     threshold float8, qa_sample boolean)
 ), r AS (
-  -- While a drift alert of the model version is open on a queue that suspends auto-approval, outputs
-  -- confident enough for it go to people instead.
+  -- The decision a submission carries: an auto-approval, unless a drift alert of the model version is open on a
+  -- queue that suspends auto-approval; then outputs confident enough for it go to people instead.
   SELECT given.*, s.alert_id AS suspended_by,
-         CASE WHEN s.alert_id IS NULL THEN given.status ELSE 'pending' END AS final_status
+         CASE WHEN given.auto_approve AND s.alert_id IS NULL THEN 'auto_approve' END AS verdict
     FROM given LEFT JOIN LATERAL (
       SELECT a.id AS alert_id FROM model_alerts a JOIN queues q ON q.id = a.queue_id
-       WHERE given.status = 'auto_approved' AND a.queue_id = given.queue_id AND a.model_name = given.model_name
+       WHERE given.auto_approve AND a.queue_id = given.queue_id AND a.model_name = given.model_name
          AND a.model_version = given.model_version AND a.state = 'open' AND q.on_drift = 'suspend_auto_approve'
        LIMIT 1) s ON true
 ), ins AS (
@@ -83,8 +83,9 @@ WITH given AS (
                      model_version, input, output, confidence, reason, priority, metadata, callback_url, status,
                      sla_deadline)
   SELECT id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
-         model_version, input, output, confidence, reason, priority, metadata, callback_url, final_status,
-         CASE WHEN final_status = 'pending' THEN sla_deadline END
+         model_version, input, output, confidence, reason, priority, metadata, callback_url,
+         CASE WHEN verdict IS NULL THEN 'pending' ELSE verdict_status(verdict) END,
+         CASE WHEN verdict IS NULL THEN sla_deadline END
     FROM r
    -- A single submit's Idempotency-Key that already named a batch is not the same request: skip the row.
    WHERE r.idempotency_key IS NULL
@@ -94,8 +95,8 @@ WITH given AS (
   RETURNING id, status, created_at
 ), dec AS (
   INSERT INTO decisions (item_id, queue_id, verdict, output, patch, decided_at)
-  SELECT ins.id, r.queue_id, 'auto_approve', r.output, '[]'::jsonb, ins.created_at
-    FROM ins JOIN r USING (id) WHERE ins.status = 'auto_approved'
+  SELECT ins.id, r.queue_id, r.verdict, r.output, '[]'::jsonb, ins.created_at
+    FROM ins JOIN r USING (id) WHERE r.verdict IS NOT NULL
 ), aud AS (
   INSERT INTO audit_events (actor_type, actor_id, actor_name, action, subject_type, subject_id, queue_id, data)
   SELECT 'service', r.api_key_id::text, r.service, e.action, 'item', r.id::text, r.queue_id, e.data
@@ -110,7 +111,7 @@ WITH given AS (
                                 'autoApproveAbove', r.threshold)) END),
      (2, 'item.auto_approved', jsonb_build_object('confidence', r.confidence, 'autoApproveAbove', r.threshold))
    ) AS e(ord, action, data)
-   WHERE e.ord = 1 OR ins.status = 'auto_approved'
+   WHERE e.ord = 1 OR r.verdict IS NOT NULL
    ORDER BY r.ord, e.ord
 )
 SELECT id, status, created_at FROM ins`;
@@ -147,7 +148,7 @@ export class ItemRepository {
       priority: item.priority,
       metadata: item.metadata,
       callback_url: item.callbackUrl,
-      status: item.status,
+      auto_approve: item.autoApprove,
       // The deadline applies if the item ends up pending (auto-approval can be suspended by the insert).
       sla_deadline: item.slaIfPending,
       threshold: item.autoApproveAbove,

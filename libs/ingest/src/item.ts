@@ -1,4 +1,11 @@
-import { type Decision, type Item, type JsonValue, type Reason, TERMINAL_STATUSES } from '@arbiter/contracts';
+import {
+  type Decision,
+  type Item,
+  type ItemStatus,
+  type JsonValue,
+  type Reason,
+  TERMINAL_STATUSES,
+} from '@arbiter/contracts';
 
 /** Statuses after which nothing more happens to an item: its decision is final. */
 export const FINAL_STATUSES: ReadonlySet<Item['status']> = new Set(TERMINAL_STATUSES);
@@ -25,8 +32,13 @@ export interface NewItem {
   priority: number;
   metadata: Record<string, JsonValue>;
   callbackUrl: string | null;
-  status: 'pending' | 'auto_approved';
-  slaDeadline: string | null;
+  /** Confident enough to be auto-approved, and not drawn for a QA sample. */
+  autoApprove: boolean;
+  /**
+   * `pending` until stored, then as stored: `auto_approved` when the insert recorded the auto-approval, still
+   * `pending` where an open drift alert suspended it.
+   */
+  status: ItemStatus;
   /** The SLA deadline the item has if it waits for people (always, unless auto-approved). */
   slaIfPending: string | null;
   /** Confident enough to be auto-approved, but drawn (at the queue's qaSampleRate) for a human review. */

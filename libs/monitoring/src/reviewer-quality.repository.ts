@@ -65,8 +65,9 @@ const ACTIVITY = `
 
 /**
  * The two reviews of each round on a queue that requires two: a queue's decisions on one item in order,
- * taken two by two (a requeued item starts a new round in the same queue). An adjudication happens in
- * another queue, or by an admin, so it never pairs with them.
+ * taken two by two (an escalation between them does not break a round; an item requeued after its round
+ * ended starts a new one). An adjudication happens in another queue, or by an admin, so it never pairs with
+ * them.
  */
 const PAIRS = `
   WITH ordered AS (

@@ -1,4 +1,4 @@
-import { type Actor, appendAuditEvent, SYSTEM_ACTOR } from '@arbiter/audit';
+import { type Actor, SYSTEM_ACTOR } from '@arbiter/audit';
 import { DomainError, type JsonValue, type PatchOperation, type ReviewVerdict } from '@arbiter/contracts';
 import { Database, type Sql } from '@arbiter/database';
 import { type DecisionView, type ItemRow, type ItemView, itemViewFromRow } from '@arbiter/ingest';
@@ -47,6 +47,11 @@ function hintOf(error: unknown): string | undefined {
   return (error as { driverError?: { hint?: string } }).driverError?.hint;
 }
 
+/** The message a database function raised with, written for the caller. */
+function messageOf(error: unknown): string {
+  return (error as { driverError?: { message?: string } }).driverError?.message ?? String(error);
+}
+
 function toClaim(row: ClaimRow): Claim {
   return {
     id: row.id,
@@ -88,21 +93,19 @@ export interface DecidedItem {
   priority: number;
 }
 
-/** The item a claim is on, as the decision needs it. */
-export interface ClaimedItem {
+/** An item back in line (pending) in its queue, as the review queue needs it. */
+export interface ItemInLine {
   id: string;
   queueId: string;
-  output: unknown;
   priority: number;
 }
 
-export type EndReason = 'released' | 'expired';
+/** The item a claim is on, as the decision needs it. */
+export interface ClaimedItem extends ItemInLine {
+  output: unknown;
+}
 
-const STATUS_OF: Record<ReviewVerdict, string> = {
-  approve: 'approved',
-  correct: 'corrected',
-  reject: 'rejected',
-};
+export type EndReason = 'released' | 'expired';
 
 /** Claims are leases recorded in Postgres: token, expiry, and a row lock as the fence for every change. */
 @Injectable()
@@ -208,7 +211,7 @@ export class ClaimRepository {
   }
 
   /** Ends a live claim and puts the item back to pending. */
-  async release(token: string, reviewer: Reviewer): Promise<{ claim: Claim; item: ClaimedItem }> {
+  async release(token: string, reviewer: Reviewer): Promise<{ claim: Claim; item: ItemInLine }> {
     return this.db.transaction(async (tx) => {
       const claim = await lockLive(tx, token, reviewer);
       const item = await endClaim(tx, claim, 'released', {
@@ -221,7 +224,7 @@ export class ClaimRepository {
   }
 
   /** Expires a claim whose lease has run out; null when it was extended, decided or ended meanwhile. */
-  async expireIfDue(claimId: string): Promise<{ claim: Claim; item: ClaimedItem } | null> {
+  async expireIfDue(claimId: string): Promise<{ claim: Claim; item: ItemInLine } | null> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<ClaimRow>(
         `SELECT *, false AS expired_now FROM claims WHERE id = $1 AND status = 'live' AND expires_at <= now() FOR UPDATE`,
@@ -266,7 +269,7 @@ export class ClaimRepository {
           movedTo?: string | null;
           priority: number;
         };
-      }>(`SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS result`, [
+      }>(`SELECT decide_claim($1, $2, $3, $4, $5, $6, $7, $8, $9) AS result`, [
         token,
         reviewer.id,
         reviewer.email,
@@ -276,7 +279,6 @@ export class ClaimRepository {
         input?.output == null ? null : JSON.stringify(input.output),
         input?.patch == null ? null : JSON.stringify(input.patch),
         input?.comment ?? null,
-        input ? STATUS_OF[input.verdict] : null,
       ]);
       const { replayed, decision, queueId, itemStatus, movedTo, priority } = row!.result;
       return {
@@ -302,36 +304,19 @@ export class ClaimRepository {
     }
   }
 
-  /**
-   * Ends the claim and hands the item on: to `targetQueueId` as pending, or, with no target, to the
-   * `escalated` status for an admin.
-   */
+  /** Ends the claim and hands the item on to adjudication (see move_to_adjudication). */
   async escalate(
     token: string,
     reviewer: Reviewer,
     comment: string,
-    targetQueueId: (queueId: string) => Promise<string | null>,
-  ): Promise<{ item: ClaimedItem; movedTo: string | null }> {
+  ): Promise<{ item: ItemInLine; movedTo: string | null }> {
     return this.db.transaction(async (tx) => {
       const claim = await lockLive(tx, token, reviewer);
-      const item = await claimedItem(tx, claim.itemId);
-      const target = await targetQueueId(item.queueId);
-      await tx.query(`UPDATE claims SET status = 'escalated', ended_at = now() WHERE id = $1`, [claim.id]);
-      await tx.query(
-        `UPDATE items SET status = $2, queue_id = coalesce($3, queue_id), escalated_from_id = queue_id,
-                first_review_id = NULL, version = version + 1, updated_at = now()
-          WHERE id = $1`,
-        [item.id, target ? 'pending' : 'escalated', target],
-      );
-      await appendAuditEvent(tx, {
-        actor: { type: 'user', id: reviewer.id, name: reviewer.email },
-        action: 'item.escalated',
-        subjectType: 'item',
-        subjectId: item.id,
-        queueId: item.queueId,
-        data: { claimId: claim.id, comment, fromQueueId: item.queueId, toQueueId: target },
-      });
-      return { item, movedTo: target };
+      const [row] = await tx.query<{
+        result: { itemId: string; queueId: string; movedTo: string | null; priority: number };
+      }>(`SELECT escalate_claim($1, $2, $3, $4) AS result`, [claim.id, reviewer.id, reviewer.email, comment]);
+      const { itemId, queueId, movedTo, priority } = row!.result;
+      return { item: { id: itemId, queueId, priority }, movedTo };
     });
   }
 }
@@ -342,30 +327,23 @@ export async function requeueEscalated(
   itemId: string,
   queueId: string,
   actor: Actor,
-): Promise<ClaimedItem> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx.query<{ status: string; queue_id: string }>(
-      `SELECT status, queue_id FROM items WHERE id = $1 FOR UPDATE`,
-      [itemId],
+): Promise<ItemInLine> {
+  try {
+    const [row] = await db.query<{ id: string; queue_id: string; priority: number }>(
+      `SELECT id, queue_id, priority FROM requeue_item($1, $2, $3, $4, $5)`,
+      [itemId, queueId, actor.type, actor.id, actor.name],
     );
-    if (!row) throw DomainError.notFound('Item');
-    if (row.status !== 'escalated') {
-      throw new DomainError('CONFLICT', `Only escalated items can be requeued; this one is ${row.status}`);
+    return inLine(row!);
+  } catch (error) {
+    switch (hintOf(error)) {
+      case 'arbiter:no_item':
+        throw DomainError.notFound('Item');
+      case 'arbiter:not_escalated':
+        throw new DomainError('CONFLICT', messageOf(error));
+      default:
+        throw error;
     }
-    await tx.query(
-      `UPDATE items SET status = 'pending', queue_id = $2, version = version + 1, updated_at = now() WHERE id = $1`,
-      [itemId, queueId],
-    );
-    await appendAuditEvent(tx, {
-      actor,
-      action: 'item.requeued',
-      subjectType: 'item',
-      subjectId: itemId,
-      queueId,
-      data: { fromQueueId: row.queue_id, toQueueId: queueId },
-    });
-    return claimedItem(tx, itemId);
-  });
+  }
 }
 
 /** A decisions row as `to_jsonb` gives it. */
@@ -445,28 +423,15 @@ async function lockLive(tx: Sql, token: string, reviewer: Reviewer): Promise<Cla
   return claim;
 }
 
-async function claimedItem(tx: Sql, itemId: string): Promise<ClaimedItem> {
-  const [row] = await tx.query<{ id: string; queue_id: string; output: unknown; priority: number }>(
-    `SELECT id, queue_id, output, priority FROM items WHERE id = $1 FOR UPDATE`,
-    [itemId],
+/** Ends a live claim the caller holds; the item goes back to pending (see end_claim). */
+async function endClaim(tx: Sql, claim: Claim, reason: EndReason, actor: Actor): Promise<ItemInLine> {
+  const [row] = await tx.query<{ id: string; queue_id: string; priority: number }>(
+    `SELECT id, queue_id, priority FROM end_claim($1, $2, $3, $4, $5)`,
+    [claim.id, reason, actor.type, actor.id, actor.name],
   );
-  return { id: row!.id, queueId: row!.queue_id, output: row!.output, priority: row!.priority };
+  return inLine(row!);
 }
 
-async function endClaim(tx: Sql, claim: Claim, reason: EndReason, actor: Actor): Promise<ClaimedItem> {
-  await tx.query(`UPDATE claims SET status = $2, ended_at = now() WHERE id = $1`, [claim.id, reason]);
-  const item = await claimedItem(tx, claim.itemId);
-  await tx.query(
-    `UPDATE items SET status = 'pending', version = version + 1, updated_at = now() WHERE id = $1 AND status = 'claimed'`,
-    [item.id],
-  );
-  await appendAuditEvent(tx, {
-    actor,
-    action: reason === 'released' ? 'claim.released' : 'claim.expired',
-    subjectType: 'item',
-    subjectId: item.id,
-    queueId: item.queueId,
-    data: { claimId: claim.id, reviewerId: claim.reviewerId },
-  });
-  return item;
+function inLine(row: { id: string; queue_id: string; priority: number }): ItemInLine {
+  return { id: row.id, queueId: row.queue_id, priority: row.priority };
 }

@@ -20,6 +20,7 @@ import {
   type ClaimedItem,
   ClaimRepository,
   type DecisionInput,
+  type ItemInLine,
   requeueEscalated,
   type Reviewer,
 } from './claim.repository.js';
@@ -257,16 +258,7 @@ export class ReviewService {
   }
 
   async escalate(principal: UserPrincipal, token: string, comment: string): Promise<{ ok: true }> {
-    const { item, movedTo } = await this.claims.escalate(
-      token,
-      workerOf(principal),
-      comment,
-      async (queueId) => {
-        const queue = await this.queues.findCachedById(queueId);
-        if (!queue?.escalateTo) return null;
-        return (await this.queueRepository.findBySlug(queue.escalateTo))?.id ?? null;
-      },
-    );
+    const { item, movedTo } = await this.claims.escalate(token, workerOf(principal), comment);
     this.changed.touch(item.queueId);
     if (movedTo) await this.backInLine({ ...item, queueId: movedTo });
     return { ok: true };
@@ -360,7 +352,7 @@ export class ReviewService {
     }
   }
 
-  private async backInLine(item: Pick<ClaimedItem, 'id' | 'queueId' | 'priority'>): Promise<void> {
+  private async backInLine(item: ItemInLine): Promise<void> {
     await this.dispatcher.enqueue([{ id: item.id, queueId: item.queueId, priority: item.priority }]);
     this.changed.touch(item.queueId);
   }

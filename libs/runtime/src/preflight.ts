@@ -7,6 +7,7 @@ import {
   sealerDatabaseUrl,
 } from '@arbiter/config';
 import { createDataSource } from '@arbiter/database';
+import { staleFunctionFiles } from '@arbiter/migrations';
 import { assertNoEviction, createRedis } from '@arbiter/redis';
 import pg from 'pg';
 
@@ -108,11 +109,18 @@ async function checkNotSuperuser(url: string): Promise<void> {
   }
 }
 
+/** Every migration applied, and every function file as it is now (a database running older rules would do). */
 export async function checkMigrated(url: string): Promise<void> {
   const dataSource = await createDataSource({ url, poolSize: 1 }).initialize();
   try {
     if (await dataSource.showMigrations()) {
       throw new StartupError('The database schema is not up to date. Run `npm run migrate`.');
+    }
+    const stale = await staleFunctionFiles(dataSource);
+    if (stale.length > 0) {
+      throw new StartupError(
+        `The database's SQL functions are not up to date (${stale.join(', ')}). Run \`npm run migrate\`.`,
+      );
     }
   } finally {
     await dataSource.destroy();
