@@ -53,6 +53,8 @@ describe('the live SQL functions and triggers come from migrations/functions, on
       [
         ['audit_chain_no_change', 'append_only'],
         ['audit_chain_no_truncate', 'append_only'],
+        ['audit_checkpoints_no_change', 'append_only'],
+        ['audit_checkpoints_no_truncate', 'append_only'],
         ['audit_events_no_change', 'append_only'],
         ['audit_events_no_truncate', 'append_only'],
         ['items_delivery', 'items_enqueue_delivery'],
