@@ -60,4 +60,51 @@ describe('review loop over socket.io (smoke)', () => {
       socket.close();
     }
   });
+
+  it('pushes item:decided for auto-approvals, single and batch, like any decision', async () => {
+    const admin = await loginAdmin(api.client);
+    const queue = await newQueue(api.client, admin, { autoApproveAbove: 0.9 });
+    const { key } = await newServiceKey(api.client, admin, [queue.slug]);
+    const reviewer = await newUser(api.client, admin, ['reviewer'], [queue.slug]);
+    const socket = await ReviewClient.connect(api.url, reviewer.token);
+    try {
+      await socket.call('queue:subscribe', { queue: queue.slug });
+      const heard: unknown[] = [];
+      socket.socket.on('item:decided', (event: unknown) => heard.push(event));
+
+      const single = await api.client.post(
+        `/api/v1/queues/${queue.slug}/items`,
+        itemBody({ confidence: 0.95 }),
+        {
+          apiKey: key,
+        },
+      );
+      assert.equal(single.body.status, 'auto_approved', JSON.stringify(single.body));
+      const batch = await api.client.post(
+        `/api/v1/queues/${queue.slug}/items/batch`,
+        { items: [itemBody({ confidence: 0.97 }), itemBody({ confidence: 0.2 })] },
+        { apiKey: key },
+      );
+      const [sure, unsure] = batch.body.results;
+      assert.deepEqual(
+        [sure.status, unsure.status],
+        ['auto_approved', 'pending'],
+        JSON.stringify(batch.body),
+      );
+
+      // The pending one is decided by a person; its push comes after those of the auto-approvals before it.
+      const claimed = await socket.call('claim:next', { queue: queue.slug });
+      assert.equal(claimed.item.id, unsure.id);
+      const last = socket.next('item:decided', (e: any) => e.itemId === unsure.id);
+      await socket.call('claim:decide', { token: claimed.claim.token, verdict: 'approve' });
+      await last;
+      assert.deepEqual(heard, [
+        { itemId: single.body.id, queue: queue.slug, verdict: 'auto_approve' },
+        { itemId: sure.id, queue: queue.slug, verdict: 'auto_approve' },
+        { itemId: unsure.id, queue: queue.slug, verdict: 'approve' },
+      ]);
+    } finally {
+      socket.close();
+    }
+  });
 });

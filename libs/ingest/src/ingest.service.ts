@@ -92,6 +92,7 @@ export class IngestService {
         this.changed.touch(queue.id);
         return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
       }
+      this.announceAutoApproved(queue, [item]);
       return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
     }
     const [existing] = await this.resolveConflicts(principal, queue, [item]);
@@ -204,7 +205,24 @@ export class IngestService {
     const pending = fresh.map((p) => p.item).filter((i) => i.status === 'pending');
     await this.dispatcher.enqueue(pending);
     if (pending.length > 0) this.changed.touch(queue.id);
+    this.announceAutoApproved(
+      queue,
+      fresh.map((p) => p.item).filter((i) => i.status !== 'pending'),
+    );
     return { results };
+  }
+
+  /** An auto-approval is a decision: the queue's subscribers hear of it as of any other. */
+  private announceAutoApproved(queue: Queue, items: Prepared[]): void {
+    this.events.publish(
+      ...items.map((item) => ({
+        type: 'item.decided' as const,
+        itemId: item.id,
+        queueId: queue.id,
+        queue: queue.slug,
+        verdict: 'auto_approve' as const,
+      })),
+    );
   }
 
   /** Stores the batch key as in flight, or answers from what an earlier request with that key stored. */
