@@ -203,6 +203,47 @@ describe('single submits are idempotent by Idempotency-Key and by externalId', (
     assert.deepEqual(replayed.body, batch.body, 'the batch key still replays its own batch');
   });
 
+  it('never lets a single submit and a batch racing with one Idempotency-Key both succeed', async () => {
+    const records = async (idem: string) =>
+      (await db.query(`SELECT item_id FROM idempotency_records WHERE key = $1`, [idem])).rows;
+    for (let round = 0; round < 40; round += 1) {
+      const idem = idemKey();
+      const batchBody = { items: [itemBody(), itemBody()] };
+      const [single, batch] = await Promise.all([
+        submit(itemBody(), { idempotencyKey: idem }),
+        api.client.post(`/api/v1/queues/${queue.slug}/items/batch`, batchBody, {
+          apiKey: key,
+          headers: { 'idempotency-key': idem },
+        }),
+      ]);
+      const won = [single.status === 201, batch.status === 200];
+      assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${single.status} ${batch.status}`);
+      assertConflict(won[0] ? batch : single);
+      const stored = await itemRows('idempotency_key = $1 OR id = ANY($2::uuid[])', [
+        idem,
+        won[1] ? batch.body.results.map((r: { id: string }) => r.id) : [],
+      ]);
+      assert.equal(stored.length, won[0] ? 1 : 2, `round ${round}: only the winner's items`);
+      const [record] = await records(idem);
+      assert.equal(record.item_id, won[0] ? single.body.id : null, 'the key names the winner');
+    }
+  });
+
+  it('leaves no claim on a key whose submission its externalId refused or replayed', async () => {
+    const body = itemBody();
+    assert.equal((await submit(body)).status, 201);
+    const refusedKey = idemKey();
+    assertConflict(await submit({ ...body, priority: 9 }, { idempotencyKey: refusedKey }));
+    const replayKey = idemKey();
+    assert.equal((await submit(body, { idempotencyKey: replayKey })).status, 200);
+    const { rows } = await db.query(`SELECT key FROM idempotency_records WHERE key = ANY($1)`, [
+      [refusedKey, replayKey],
+    ]);
+    assert.deepEqual(rows, [], 'neither key is held');
+    // Free means usable: the refused key now stores a new item.
+    assert.equal((await submit(itemBody(), { idempotencyKey: refusedKey })).status, 201);
+  });
+
   it('treats the same JSON with its keys in another order as the same request', async () => {
     const idem = idemKey();
     const body = itemBody({ metadata: { a: 1, b: 2 } });

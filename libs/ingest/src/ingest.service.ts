@@ -132,7 +132,7 @@ export class IngestService {
       return result;
     } catch (error) {
       await this.db.query(
-        `DELETE FROM idempotency_records WHERE service = $1 AND key = $2 AND response IS NULL`,
+        `DELETE FROM idempotency_records WHERE service = $1 AND key = $2 AND response IS NULL AND item_id IS NULL`,
         [principal.service, key],
       );
       throw error;
@@ -231,27 +231,27 @@ export class IngestService {
     key: string,
     requestHash: string,
   ): Promise<BatchResult | null> {
-    // One key, one request: a key a single submit already used cannot name a batch too.
-    const [single] = await this.db.query(
-      `SELECT 1 FROM items WHERE service = $1 AND idempotency_key = $2 LIMIT 1`,
-      [service, key],
-    );
-    if (single) throw keyReused();
+    // Single submits claim their keys in the same table (item_id set), so one key names one request.
     const [claimed] = await this.db.query(
       `INSERT INTO idempotency_records (service, key, request_hash) VALUES ($1, $2, $3)
        ON CONFLICT (service, key) DO UPDATE SET created_at = now()
-         WHERE idempotency_records.response IS NULL AND idempotency_records.request_hash = $3
+         WHERE idempotency_records.response IS NULL AND idempotency_records.item_id IS NULL
+           AND idempotency_records.request_hash = $3
            AND idempotency_records.created_at < now() - interval '${IN_FLIGHT_TAKEOVER}'
        RETURNING key`,
       [service, key, requestHash],
     );
     if (claimed) return null;
-    const [record] = await this.db.query<{ request_hash: string; response: BatchResult | null }>(
-      `SELECT request_hash, response FROM idempotency_records WHERE service = $1 AND key = $2`,
-      [service, key],
-    );
+    const [record] = await this.db.query<{
+      request_hash: string;
+      response: BatchResult | null;
+      item_id: string | null;
+    }>(`SELECT request_hash, response, item_id FROM idempotency_records WHERE service = $1 AND key = $2`, [
+      service,
+      key,
+    ]);
     if (!record) return this.claimBatchKey(service, key, requestHash);
-    if (record.request_hash !== requestHash) throw keyReused();
+    if (record.item_id !== null || record.request_hash !== requestHash) throw keyReused();
     if (!record.response) {
       throw new DomainError(
         'IDEMPOTENCY_IN_FLIGHT',
@@ -362,7 +362,7 @@ function keyReused(): DomainError {
 }
 
 function idempotencyConflict(item: Prepared, existing: ExistingItem | undefined): DomainError {
-  // Nothing stored under the key or the externalId: the key named a batch (see INSERT_ITEMS).
+  // Nothing stored under the key or the externalId: the key named a batch, or a request still in flight.
   if (!existing && item.idempotencyKey) return keyReused();
   const by =
     existing?.idempotencyKey && existing.idempotencyKey === item.idempotencyKey

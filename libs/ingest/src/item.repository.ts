@@ -78,6 +78,15 @@ WITH given AS (
        WHERE given.auto_approve AND a.queue_id = given.queue_id AND a.model_name = given.model_name
          AND a.model_version = given.model_version AND a.state = 'open' AND q.on_drift = 'suspend_auto_approve'
        LIMIT 1) s ON true
+), keyed AS (
+  -- A keyed submit first claims its key: the primary key serialises it against a batch or another single submit
+  -- using the same key at the same moment (the loser waits for the winner's commit, then skips its row). Sorted,
+  -- so two statements claiming overlapping keys take them in one order.
+  INSERT INTO idempotency_records (service, key, request_hash, item_id)
+  SELECT service, idempotency_key, request_hash, id FROM r
+   WHERE idempotency_key IS NOT NULL ORDER BY service, idempotency_key
+  ON CONFLICT DO NOTHING
+  RETURNING item_id
 ), ins AS (
   INSERT INTO items (id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
                      model_version, input, output, confidence, reason, priority, metadata, callback_url, status,
@@ -87,9 +96,7 @@ WITH given AS (
          CASE WHEN verdict IS NULL THEN 'pending' ELSE verdict_status(verdict) END,
          CASE WHEN verdict IS NULL THEN sla_deadline END
     FROM r
-   -- A single submit's Idempotency-Key that already named a batch is not the same request: skip the row.
-   WHERE r.idempotency_key IS NULL
-      OR NOT EXISTS (SELECT 1 FROM idempotency_records ir WHERE ir.service = r.service AND ir.key = r.idempotency_key)
+   WHERE r.idempotency_key IS NULL OR r.id IN (SELECT item_id FROM keyed)
    ORDER BY ord
   ON CONFLICT DO NOTHING
   RETURNING id, status, created_at
@@ -158,7 +165,14 @@ export class ItemRepository {
       INSERT_ITEMS,
       [JSON.stringify(payload)],
     );
-    return { inserted: new Map(rows.map((r) => [r.id, { createdAt: r.created_at, status: r.status }])) };
+    const inserted = new Map(rows.map((r) => [r.id, { createdAt: r.created_at, status: r.status }]));
+    // A key claimed for an item its externalId then kept out names nothing: free it, so nothing of a refused
+    // or replayed submission stays stored.
+    const unclaimed = items.filter((i) => i.idempotencyKey && !inserted.has(i.id)).map((i) => i.id);
+    if (unclaimed.length > 0) {
+      await this.db.query(`DELETE FROM idempotency_records WHERE item_id = ANY($1::uuid[])`, [unclaimed]);
+    }
+    return { inserted };
   }
 
   /** Items of a service that hold one of these idempotency keys, or one of these external ids in the queue. */
