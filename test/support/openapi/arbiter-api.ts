@@ -147,6 +147,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
+    /**
+     * Revoke a service key: from now on it is refused (401) on every route
+     * @description Items it already submitted stay in review, and their decisions are still delivered, signed with its webhook secret: a receiver keeps accepting that secret until those items are decided. Other keys of the same service still read them.
+     */
     delete: operations['ApiKeyController_revoke'];
     options?: never;
     head?: never;
