@@ -18,6 +18,7 @@ import { DecideClaimMapsVerdicts1765340000000 } from './1765340000000-decide-cla
 import { WhoEscalated1765350000000 } from './1765350000000-who-escalated.js';
 import { AuditCheckpoints1765400000000 } from './1765400000000-audit-checkpoints.js';
 import { OneIdempotencyKey1765450000000 } from './1765450000000-one-idempotency-key.js';
+import { DeliveryPages1765500000000 } from './1765500000000-delivery-pages.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   WhoEscalated1765350000000,
   AuditCheckpoints1765400000000,
   OneIdempotencyKey1765450000000,
+  DeliveryPages1765500000000,
 ];
 export {
   applyFunctionFiles,

@@ -42,11 +42,23 @@ describe('the OpenAPI document with independent tools', () => {
   let env: TestEnv;
   let api: RunningApi;
   let doc: Schema & { paths: Record<string, Record<string, { responses: Record<string, any> }>> };
+  /** Asserts the body fits the schema the document gives for this route and status. */
+  let documented: (route: string, status: number, body: unknown) => void;
 
   before(async () => {
     env = await createTestEnv();
     api = await startApi(env.config());
     doc = (await api.client.get('/docs-json')).body;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema(strictJsonSchema((doc['components'] as Schema)['schemas']) as Schema, 'doc');
+    documented = (route, status, body) => {
+      const [method, path] = route.split(' ') as [string, string];
+      const schema = doc.paths[path]![method]!.responses[status]?.content?.['application/json']?.schema;
+      assert.ok(schema, `${route} documents no ${status} body`);
+      const check = ajv.compile(strictJsonSchema(schema) as Schema);
+      assert.ok(check(body), `${route} ${status}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(body)}`);
+    };
   });
 
   after(async () => {
@@ -79,18 +91,6 @@ describe('the OpenAPI document with independent tools', () => {
   });
 
   it('a client generated from it submits, reads and decides an item, each answer as documented', async () => {
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats.default(ajv);
-    ajv.addSchema(strictJsonSchema((doc['components'] as Schema)['schemas']) as Schema, 'doc');
-    /** The body fits the schema the document gives for this route and status. */
-    const documented = (route: string, status: number, body: unknown) => {
-      const [method, path] = route.split(' ') as [string, string];
-      const schema = doc.paths[path]![method]!.responses[status]?.content?.['application/json']?.schema;
-      assert.ok(schema, `${route} documents no ${status} body`);
-      const check = ajv.compile(strictJsonSchema(schema) as Schema);
-      assert.ok(check(body), `${route} ${status}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(body)}`);
-    };
-
     const admin = await loginAdmin(api.client);
     const { slug } = await newQueue(api.client, admin);
     const { key } = await newServiceKey(api.client, admin, [slug]);
@@ -178,5 +178,55 @@ describe('the OpenAPI document with independent tools', () => {
     const missing = await service.GET('/api/v1/items/{id}', { params: { path: { id: randomUUID() } } });
     assert.equal(missing.response.status, 404);
     assert.equal(missing.error?.code, 'NOT_FOUND');
+  });
+
+  it('an admin pages through webhook deliveries with it, each page as documented', async () => {
+    const admin = await loginAdmin(api.client);
+    // No worker runs here: the deliveries stay pending, unsent.
+    const { slug } = await newQueue(api.client, admin, {
+      autoApproveAbove: 0.5,
+      callbackUrl: 'https://hooks.example.com/arbiter',
+    });
+    const { key } = await newServiceKey(api.client, admin, [slug]);
+    const service = createClient<paths>({ baseUrl: api.url, headers: { 'X-API-Key': key } });
+    for (let n = 0; n < 3; n++) {
+      const submitted = await service.POST('/api/v1/queues/{slug}/items', {
+        params: { path: { slug } },
+        body: {
+          externalId: `ext-${randomUUID()}`,
+          model: { name: 'classifier', version: '2026-11' },
+          input: { text: 'The parcel arrived broken.' },
+          output: { label: 'complaint' },
+          confidence: 0.9,
+          reason: 'low_confidence',
+        },
+      });
+      assert.equal(submitted.data?.status, 'auto_approved', JSON.stringify(submitted.error));
+    }
+    const person = createClient<paths>({ baseUrl: api.url, headers: { Authorization: `Bearer ${admin}` } });
+    const first = await person.GET('/api/v1/deliveries', { params: { query: { queue: slug, limit: 2 } } });
+    assert.ok(first.data, JSON.stringify(first.error));
+    documented('get /api/v1/deliveries', 200, first.data);
+    assert.equal(first.data.deliveries.length, 2);
+    assert.equal(first.data.total, 3);
+    assert.ok(first.data.next);
+    const second = await person.GET('/api/v1/deliveries', {
+      params: { query: { queue: slug, limit: 2, cursor: first.data.next } },
+    });
+    assert.ok(second.data, JSON.stringify(second.error));
+    documented('get /api/v1/deliveries', 200, second.data);
+    assert.equal(second.data.deliveries.length, 1);
+    assert.equal(second.data.next, null);
+    assert.equal(second.data.total, 3);
+
+    const id = second.data.deliveries[0]!.id;
+    const replayed = await person.POST('/api/v1/deliveries/{id}/replay', { params: { path: { id } } });
+    assert.ok(replayed.data, JSON.stringify(replayed.error));
+    documented('post /api/v1/deliveries/{id}/replay', 200, replayed.data);
+    assert.equal(replayed.data.status, 'pending');
+
+    const bad = await person.GET('/api/v1/deliveries', { params: { query: { cursor: 'nope' } } });
+    assert.equal(bad.response.status, 400);
+    assert.equal(bad.error?.details?.[0]?.path, 'cursor');
   });
 });

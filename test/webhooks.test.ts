@@ -4,6 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createWorkerApp } from '../apps/worker/src/worker.app.js';
@@ -59,7 +60,33 @@ describe('webhooks: signed, retried, dead-lettered and replayed deliveries', () 
   async function workspace(settings: Record<string, unknown> = {}) {
     const queue = await newQueue(api.client, admin, settings);
     const key = await newServiceKey(api.client, admin, [queue.slug]);
-    return { slug: queue.slug, key: key.key, secret: key.webhookSecret };
+    return {
+      slug: queue.slug,
+      key: key.key,
+      secret: key.webhookSecret,
+      keyId: key.id,
+      service: key.service,
+    };
+  }
+
+  /** Revokes a service key as an admin does (DELETE → 204); resolves with its revokedAt. */
+  async function revoke(keyId: string) {
+    const res = await api.client.delete(`/api/v1/api-keys/${keyId}`, { token: admin });
+    assert.equal(res.status, 204, JSON.stringify(res.body));
+    const listed = await api.client.get('/api/v1/api-keys', { token: admin });
+    const revokedAt = listed.body.apiKeys.find((k: any) => k.id === keyId)?.revokedAt;
+    assert.equal(typeof revokedAt, 'string');
+    return revokedAt as string;
+  }
+
+  /** The key is refused: 401 on submit and on reading its own item. */
+  async function assertRefused(slug: string, apiKey: string, itemId: string) {
+    const submitted = await api.client.post(`/api/v1/queues/${slug}/items`, itemBody(), { apiKey });
+    assert.equal(submitted.status, 401, JSON.stringify(submitted.body));
+    assert.equal(submitted.body.code, 'UNAUTHENTICATED');
+    const read = await api.client.get(`/api/v1/items/${itemId}`, { apiKey });
+    assert.equal(read.status, 401, JSON.stringify(read.body));
+    assert.equal(read.body.code, 'UNAUTHENTICATED');
   }
 
   async function submit(slug: string, apiKey: string, overrides: Record<string, unknown> = {}) {
@@ -444,6 +471,69 @@ describe('webhooks: signed, retried, dead-lettered and replayed deliveries', () 
     }
   });
 
+  it("a key revoked after submitting: its item is still reviewed and the decision delivered under the key's secret", async () => {
+    const { slug, key, secret, keyId, service } = await workspace();
+    const item = await submit(slug, key, { callbackUrl: receiver.url('/rotated') });
+    // The service rotates its key: a new one for the same service and queue, then the old one revoked.
+    const successor = await newServiceKey(api.client, admin, [slug], service);
+    const revokedAt = await revoke(keyId);
+    await assertRefused(slug, key, item.id);
+    const seen = await api.client.get(`/api/v1/items/${item.id}`, { apiKey: successor.key });
+    assert.equal(seen.status, 200, 'the new key of the same service reads it');
+    assert.equal(seen.body.status, 'pending');
+
+    const decision = await approveNext(slug);
+    assert.equal(decision.itemId, item.id);
+    assert.ok(Date.parse(decision.decidedAt) >= Date.parse(revokedAt));
+    const delivery = await settled(slug, item.id, 'delivered');
+    const hooks = receiver.requests('/rotated');
+    assert.equal(hooks.length, 1);
+    assert.equal(hooks[0]!.headers['webhook-id'], delivery.webhookId);
+    assert.ok(signatureHolds(secret, hooks[0]!), "signed with the revoked key's webhook secret");
+    assert.equal(signatureHolds(successor.webhookSecret, hooks[0]!), false, "not with the new key's");
+    const body = JSON.parse(hooks[0]!.body);
+    assert.equal(body.data.item.id, item.id);
+    assert.deepEqual(body.data.decision, { ...decision });
+    await assertRefused(slug, key, item.id);
+  });
+
+  it("a revoked key's SLA fallback and its auto-approval retried after the revocation are delivered under its secret", async () => {
+    const fallbackOutput = { label: 'needs_human_follow_up' };
+    const { slug, key, secret, keyId } = await workspace({
+      autoApproveAbove: 0.9,
+      slaSeconds: 2,
+      onSlaBreach: 'fallback',
+      fallbackOutput,
+    });
+    // The auto-approval's first attempt hangs until WEBHOOK_TIMEOUT_MS (3 s): the retry comes after the revocation.
+    receiver.respond('/revoked-auto', (n) => (n === 1 ? 'hold' : { status: 200 }));
+    const auto = await submit(slug, key, { confidence: 0.95, callbackUrl: receiver.url('/revoked-auto') });
+    assert.equal(auto.status, 'auto_approved');
+    const pending = await submit(slug, key, { callbackUrl: receiver.url('/revoked-fallback') });
+    assert.equal(pending.status, 'pending');
+    await receiver.waitFor('/revoked-auto', 1);
+    const revokedAt = await revoke(keyId);
+    const revokedSeen = performance.now();
+
+    await settled(slug, auto.id, 'delivered', 15_000);
+    const retried = receiver.requests('/revoked-auto')[1]!;
+    assert.ok(retried.at > revokedSeen, 'the delivered attempt was sent after the revocation');
+    assert.ok(signatureHolds(secret, retried));
+    assert.equal(JSON.parse(retried.body).data.decision.verdict, 'auto_approve');
+
+    await settled(slug, pending.id, 'delivered', 15_000);
+    const [fallback] = receiver.requests('/revoked-fallback');
+    assert.ok(signatureHolds(secret, fallback!));
+    const body = JSON.parse(fallback!.body);
+    assert.equal(body.data.decision.verdict, 'fallback');
+    assert.deepEqual(body.data.decision.output, fallbackOutput);
+    assert.ok(
+      Date.parse(body.data.decision.decidedAt) >= Date.parse(revokedAt),
+      'decided after the revocation',
+    );
+    await assertRefused(slug, key, pending.id);
+  });
+
   it('admin only, with strict query validation', async () => {
     const { slug, key } = await workspace();
     const reviewer = await newUser(api.client, admin, ['reviewer'], [slug]);
@@ -496,7 +586,7 @@ describe('webhooks: signed, retried, dead-lettered and replayed deliveries', () 
       token: admin,
     });
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.body, { deliveries: [] });
+    assert.deepEqual(ok.body, { deliveries: [], next: null, total: 0 });
   });
 
   it('items without a callback URL get no delivery (the service polls)', async () => {

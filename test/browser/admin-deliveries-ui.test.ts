@@ -1,9 +1,9 @@
 // The webhook deliveries page and the reviewer's SLA notice in a real (Debian) Chromium against the real API, a
 // worker, PostgreSQL and Redis: auto-approved items are delivered at once to a local receiver that fails, so their
 // deliveries are dead-lettered; an admin finds them on the Deliveries page with their failed attempts, replays one
-// (same webhook-id, delivered now the receiver answers) and then all the dead ones of a queue. A reviewer holding an
-// item whose SLA deadline passes sees the notice: the item stays theirs under `keep`, and is taken under
-// `fallback`.
+// (same webhook-id, delivered now the receiver answers) and then all the dead ones of a queue, and pages through a
+// queue's 103 deliveries (the total, then "Show 3 more" following the cursor). A reviewer holding an item whose SLA
+// deadline passes sees the notice: the item stays theirs under `keep`, and is taken under `fallback`.
 import { createWorkerApp } from '../../apps/worker/src/worker.app.js';
 import type { INestApplicationContext } from '@nestjs/common';
 import assert from 'node:assert/strict';
@@ -324,6 +324,59 @@ describe('webhook deliveries page and SLA notice in Chromium', { timeout: 240_00
       await page.goBack();
       await page.waitForURL((url) => url.pathname === '/admin/deliveries');
       await row(first.id).waitFor();
+      assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    });
+
+    it('tells how many deliveries match and follows the cursor for more, each delivery once', async () => {
+      const paged = await newQueue(api!.client, adminToken, {
+        slug: uniqueSlug('paged'),
+        name: 'Webhooks paged',
+        autoApproveAbove: 0.9,
+        callbackUrl: receiver!.url('/paged'),
+      });
+      const key = await newServiceKey(api!.client, adminToken, [paged.slug]);
+      const COUNT = 103;
+      const batch = await api!.client.post(
+        `/api/v1/queues/${paged.slug}/items/batch`,
+        { items: Array.from({ length: COUNT }, () => itemBody({ confidence: 0.97 })) },
+        { apiKey: key.key },
+      );
+      assert.equal(batch.status, 200, JSON.stringify(batch.body));
+      const all = await api!.client.get(`/api/v1/deliveries?queue=${paged.slug}&limit=1000`, {
+        token: adminToken,
+      });
+      const expected = (all.body.deliveries as any[]).map((d) => d.id as string);
+      assert.equal(expected.length, COUNT);
+
+      // The worker sends them meanwhile: they change status while the admin pages, which changes nothing here.
+      await page.goto(`${api!.url}/admin/deliveries?status=all&queue=${paged.slug}`);
+      await settledList();
+      const summary = byTestId(page, 'deliveries-summary');
+      assert.equal(await summary.getAttribute('data-total'), String(COUNT));
+      assert.match(await summary.innerText(), /^103 deliveries, newest first · showing the newest 100/);
+      assert.equal(await byTestId(page, 'delivery-row').count(), 100);
+      const more = byTestId(page, 'deliveries-more');
+      assert.equal((await more.innerText()).trim(), 'Show 3 more');
+
+      await more.click();
+      await page.locator(`[data-testid="deliveries"][data-count="${COUNT}"]`).waitFor();
+      const shown = () =>
+        page
+          .locator('[data-testid="delivery-row"]')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id') ?? ''));
+      assert.deepEqual(await shown(), expected, 'every delivery once, newest first');
+      await more.waitFor({ state: 'detached' });
+      assert.equal(await summary.getAttribute('data-shown'), String(COUNT));
+      assert.equal((await summary.innerText()).trim(), '103 deliveries, newest first');
+
+      // A refresh reads as many rows again as were shown.
+      const reread = page.waitForResponse(
+        (res) => res.url().includes('/api/v1/deliveries?') && res.url().includes(`limit=${COUNT}`),
+      );
+      await byTestId(page, 'deliveries-refresh').click();
+      assert.equal((await reread).status(), 200);
+      await settledList();
+      assert.deepEqual(await shown(), expected);
       assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
     });
   });

@@ -1,6 +1,7 @@
-import { DECISION_VERDICTS, ITEM_STATUSES, REASONS } from '@arbiter/contracts/wire';
+import { DECISION_VERDICTS, DELIVERY_STATUSES, ITEM_STATUSES, REASONS } from '@arbiter/contracts/wire';
 
-// The success answers of the service API and of the review actions over HTTP, as OpenAPI 3.0 schemas of
+// The success answers of the service API, of the review actions over HTTP and of the deliveries list, as
+// OpenAPI 3.0 schemas of
 // the wire types (libs/contracts/src/wire), so a client generated from /docs-json reads typed answers.
 // test/openapi-client.test.ts holds the server's real answers to them.
 
@@ -111,6 +112,36 @@ export const ANSWER_SCHEMAS: Record<string, object> = {
   ),
   ClaimAnswer: object({ claim: ref('Claim') }),
   Ok: object({ ok: { type: 'boolean', enum: [true] } }),
+  DeliveryAttempt: object({
+    at: time,
+    statusCode: maybe({ type: 'integer', description: 'null when no answer came' }),
+    error: maybe(text),
+    durationMs: maybe({ type: 'integer' }),
+  }),
+  Delivery: object(
+    {
+      id: text,
+      webhookId: { ...text, description: 'The webhook-id header of every attempt and replay' },
+      itemId: maybe({ ...text, description: "null for a drift alert's webhook" }),
+      alertId: { ...text, description: 'The drift alert a model.drift_detected webhook tells of' },
+      queue: { ...text, description: "The queue's slug" },
+      url: text,
+      status: { type: 'string', enum: [...DELIVERY_STATUSES] },
+      attempts: { type: 'array', items: ref('DeliveryAttempt') },
+      createdAt: time,
+      nextAttemptAt: maybe({ ...time, description: 'null unless pending' }),
+      deliveredAt: maybe(time),
+    },
+    ['alertId'],
+  ),
+  DeliveryList: object({
+    deliveries: { type: 'array', items: ref('Delivery'), description: 'Newest first' },
+    next: maybe({
+      ...text,
+      description: 'Opaque: the cursor of the page after this one (same filters); null on the last page',
+    }),
+    total: { type: 'integer', description: 'How many deliveries match the filters, whatever the page' },
+  }),
 };
 
 /** Which schema each route answers with, by status. */
@@ -124,4 +155,6 @@ export const ROUTE_ANSWERS: Record<string, Record<number, string>> = {
   'post /api/v1/claims/{token}/release': { 200: 'Ok' },
   'post /api/v1/claims/{token}/decision': { 200: 'DecideResult', 201: 'DecideResult' },
   'post /api/v1/claims/{token}/escalate': { 200: 'Ok' },
+  'get /api/v1/deliveries': { 200: 'DeliveryList' },
+  'post /api/v1/deliveries/{id}/replay': { 200: 'Delivery' },
 };

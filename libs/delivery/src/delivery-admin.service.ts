@@ -1,6 +1,7 @@
 import type { Actor } from '@arbiter/audit';
 import { type Delivery, type DeliveryList, DomainError, type ReplayResult } from '@arbiter/contracts';
 import { Injectable } from '@nestjs/common';
+import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.js';
 import type { ListDeliveriesQueryDto, ReplayDeliveriesQueryDto } from './delivery-query.dto.js';
 import { DeliveryRepository } from './delivery.repository.js';
 
@@ -14,14 +15,21 @@ const DEFAULT_LIST = 100;
 export class DeliveryAdminService {
   constructor(private readonly deliveries: DeliveryRepository) {}
 
+  /** A page of deliveries, newest first; `next` names its last one while more match. */
   async list(query: ListDeliveriesQueryDto): Promise<DeliveryList> {
     const queueId = query.queue === undefined ? undefined : await this.queueId(query.queue);
+    const page = await this.deliveries.page({
+      status: query.status,
+      queueId,
+      limit: query.limit ?? DEFAULT_LIST,
+      afterId: query.cursor === undefined ? undefined : cursorId(query.cursor),
+    });
+    if (!page) throw badCursor('cursor names no delivery');
+    const last = page.deliveries.at(-1);
     return {
-      deliveries: await this.deliveries.list({
-        status: query.status,
-        queueId,
-        limit: query.limit ?? DEFAULT_LIST,
-      }),
+      deliveries: page.deliveries,
+      next: page.more && last ? encodeDeliveryCursor(last.id) : null,
+      total: page.total,
     };
   }
 
@@ -40,4 +48,12 @@ export class DeliveryAdminService {
     if (!id) throw DomainError.notFound('Queue');
     return id;
   }
+}
+
+const badCursor = (message: string) => DomainError.validation([{ path: 'cursor', message }]);
+
+function cursorId(cursor: string): string {
+  const id = decodeDeliveryCursor(cursor);
+  if (id === null) throw badCursor('cursor must be the next of an earlier page');
+  return id;
 }

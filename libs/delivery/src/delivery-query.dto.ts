@@ -1,7 +1,8 @@
 import { DELIVERY_STATUSES, type DeliveryStatus, SLUG_PATTERN } from '@arbiter/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { decodeDeliveryCursor } from './delivery-cursor.js';
 
 export const MAX_DELIVERY_LIST = 1000;
 export const REPLAYABLE_STATUSES = ['dead'] as const;
@@ -35,6 +36,21 @@ export class ListDeliveriesQueryDto {
   @Min(1)
   @Max(MAX_DELIVERY_LIST)
   limit?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Extension: the `next` of the previous page, for the page after it (send the same filters again). ' +
+      'It marks a position in the newest-first order, so under other filters it goes on from there.',
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'isDeliveryCursor',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && decodeDeliveryCursor(value) !== null,
+      defaultMessage: () => 'cursor must be the next of an earlier page',
+    },
+  })
+  cursor?: string;
 }
 
 /** `POST /api/v1/deliveries/replay?status=dead&queue=`. */

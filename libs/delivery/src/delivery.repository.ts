@@ -46,6 +46,16 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
   queueId?: string;
   limit: number;
+  /** The delivery the page starts after, in the newest-first order (the one a cursor names). */
+  afterId?: string;
+}
+
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  /** How many deliveries match the filter, paging aside. */
+  total: number;
+  /** Whether deliveries that match come after this page. */
+  more: boolean;
 }
 
 interface DeliveryRow {
@@ -239,14 +249,37 @@ export class DeliveryRepository {
     });
   }
 
-  async list(filter: DeliveryFilter): Promise<Delivery[]> {
-    const rows = await this.db.query<ViewRow>(
-      `${SELECT_VIEW}
-        WHERE ($1::text IS NULL OR d.status = $1) AND ($2::uuid IS NULL OR d.queue_id = $2)
-        ORDER BY d.created_at DESC, d.id DESC LIMIT $3`,
-      [filter.status ?? null, filter.queueId ?? null, filter.limit],
-    );
-    return rows.map(toView);
+  /**
+   * A page of deliveries, newest first (created_at, then id), after `afterId` if given, with how many match.
+   * One snapshot for the page and the count. The position is the named row's own (created_at, id), compared
+   * in SQL, whatever its status is now. Null when `afterId` names no delivery.
+   */
+  async page(filter: DeliveryFilter): Promise<DeliveryPage | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      const after = filter.afterId ?? null;
+      if (after !== null) {
+        const [found] = await tx.query(`SELECT 1 FROM deliveries WHERE id = $1`, [after]);
+        if (!found) return null;
+      }
+      const matches = `($1::text IS NULL OR d.status = $1) AND ($2::uuid IS NULL OR d.queue_id = $2)`;
+      const rows = await tx.query<ViewRow>(
+        `${SELECT_VIEW}
+          WHERE ${matches}
+            AND ($3::uuid IS NULL OR (d.created_at, d.id) < (SELECT c.created_at, c.id FROM deliveries c WHERE c.id = $3))
+          ORDER BY d.created_at DESC, d.id DESC LIMIT $4`,
+        [filter.status ?? null, filter.queueId ?? null, after, filter.limit + 1],
+      );
+      const [counted] = await tx.query<{ total: number }>(
+        `SELECT count(*)::int AS total FROM deliveries d WHERE ${matches}`,
+        [filter.status ?? null, filter.queueId ?? null],
+      );
+      return {
+        deliveries: rows.slice(0, filter.limit).map(toView),
+        total: counted!.total,
+        more: rows.length > filter.limit,
+      };
+    });
   }
 
   async findView(id: string): Promise<Delivery | null> {

@@ -5,6 +5,7 @@ export * from './delivery-query.dto.js';
 export * from './delivery.repository.js';
 export * from './delivery.scheduler.js';
 export * from './delivery-attempt.service.js';
+export * from './delivery-cursor.js';
 export * from './delivery-admin.service.js';
 export * from './delivery.module.js';
 export * from './host-resolver.js';

@@ -147,6 +147,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
+    /**
+     * Revoke a service key: from now on it is refused (401) on every route
+     * @description Items it already submitted stay in review, and their decisions are still delivered, signed with its webhook secret: a receiver keeps accepting that secret until those items are decided. Other keys of the same service still read them.
+     */
     delete: operations['ApiKeyController_revoke'];
     options?: never;
     head?: never;
@@ -417,7 +421,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Webhook deliveries, newest first, with every attempt */
+    /**
+     * Webhook deliveries, newest first, with every attempt
+     * @description A page of at most `limit`; `total` counts every delivery the filters match. While more match, `next` is the `cursor` of the page after (send the same filters with it); it is null on the last page. Pages follow (createdAt, id), so a delivery changing status while you page neither repeats nor hides another.
+     */
     get: operations['DeliveryController_list'];
     put?: never;
     post?: never;
@@ -950,6 +957,46 @@ export interface components {
     Ok: {
       /** @enum {boolean} */
       ok: true;
+    };
+    DeliveryAttempt: {
+      /** Format: date-time */
+      at: string;
+      /** @description null when no answer came */
+      statusCode: number | null;
+      error: string | null;
+      durationMs: number | null;
+    };
+    Delivery: {
+      id: string;
+      /** @description The webhook-id header of every attempt and replay */
+      webhookId: string;
+      /** @description null for a drift alert's webhook */
+      itemId: string | null;
+      /** @description The drift alert a model.drift_detected webhook tells of */
+      alertId?: string;
+      /** @description The queue's slug */
+      queue: string;
+      url: string;
+      /** @enum {string} */
+      status: 'pending' | 'delivered' | 'dead';
+      attempts: components['schemas']['DeliveryAttempt'][];
+      /** Format: date-time */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description null unless pending
+       */
+      nextAttemptAt: string | null;
+      /** Format: date-time */
+      deliveredAt: string | null;
+    };
+    DeliveryList: {
+      /** @description Newest first */
+      deliveries: components['schemas']['Delivery'][];
+      /** @description Opaque: the cursor of the page after this one (same filters); null on the last page */
+      next: string | null;
+      /** @description How many deliveries match the filters, whatever the page */
+      total: number;
     };
   };
   responses: never;
@@ -3469,6 +3516,8 @@ export interface operations {
         queue?: string;
         /** @description Extension: at most this many deliveries, newest first */
         limit?: number;
+        /** @description Extension: the `next` of the previous page, for the page after it (send the same filters again). It marks a position in the newest-first order, so under other filters it goes on from there. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -3476,14 +3525,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description {deliveries:[{id, webhookId, itemId, queue, url, status, attempts:[{at, statusCode, error, durationMs}], createdAt, nextAttemptAt, deliveredAt}]} */
+      /** @description {deliveries:[{id, webhookId, itemId, queue, url, status, attempts:[{at, statusCode, error, durationMs}], createdAt, nextAttemptAt, deliveredAt}], next, total} */
       200: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['DeliveryList'];
+        };
       };
-      /** @description VALIDATION_FAILED: an unknown parameter or a bad value */
+      /** @description VALIDATION_FAILED: an unknown parameter or a bad value; a cursor that is malformed or names no delivery (path cursor) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3644,7 +3695,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Delivery'];
+        };
       };
       /** @description VALIDATION_FAILED: the request breaks a rule (unknown fields and parameters included); see details */
       400: {

@@ -26,6 +26,13 @@ export class ApiKeyController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Revoke a service key: from now on it is refused (401) on every route',
+    description:
+      'Items it already submitted stay in review, and their decisions are still delivered, signed with its ' +
+      'webhook secret: a receiver keeps accepting that secret until those items are decided. Other keys of ' +
+      'the same service still read them.',
+  })
   revoke(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: string): Promise<void> {
     return this.identity.revokeApiKey(principal, id);
   }

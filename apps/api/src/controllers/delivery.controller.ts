@@ -19,9 +19,20 @@ export class DeliveryController {
   constructor(private readonly deliveries: DeliveryAdminService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Webhook deliveries, newest first, with every attempt' })
-  @ApiOkResponse({ description: `{deliveries:[${DELIVERY_SHAPE}]}` })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: an unknown parameter or a bad value' })
+  @ApiOperation({
+    summary: 'Webhook deliveries, newest first, with every attempt',
+    description:
+      'A page of at most `limit`; `total` counts every delivery the filters match. While more match, `next` is ' +
+      'the `cursor` of the page after (send the same filters with it); it is null on the last page. Pages ' +
+      'follow (createdAt, id), so a delivery changing status while you page neither repeats nor hides another.',
+  })
+  @ApiOkResponse({ description: `{deliveries:[${DELIVERY_SHAPE}], next, total}` })
+  @ApiResponse({
+    status: 400,
+    description:
+      'VALIDATION_FAILED: an unknown parameter or a bad value; a cursor that is malformed or names no ' +
+      'delivery (path cursor)',
+  })
   @ApiResponse({ status: 404, description: 'NOT_FOUND: no queue with that slug' })
   list(@Query() query: ListDeliveriesQueryDto): Promise<DeliveryList> {
     return this.deliveries.list(query);

@@ -68,19 +68,19 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
   queue?: string;
   limit?: number;
+  /** The `next` of the page before, read with the same filter. */
+  cursor?: string;
 }
 
-/** Webhook deliveries, newest first. */
-export async function listDeliveries(token: string, filter: DeliveryFilter): Promise<Delivery[]> {
+/** A page of webhook deliveries, newest first, with how many match and the cursor of the next page. */
+export function listDeliveries(token: string, filter: DeliveryFilter): Promise<DeliveryList> {
   const query = new URLSearchParams();
   if (filter.status) query.set('status', filter.status);
   if (filter.queue) query.set('queue', filter.queue);
   if (filter.limit !== undefined) query.set('limit', String(filter.limit));
+  if (filter.cursor !== undefined) query.set('cursor', filter.cursor);
   const search = query.toString();
-  const body = await request<DeliveryList>('GET', `/api/v1/deliveries${search ? `?${search}` : ''}`, {
-    token,
-  });
-  return body.deliveries;
+  return request<DeliveryList>('GET', `/api/v1/deliveries${search ? `?${search}` : ''}`, { token });
 }
 
 /** Sends one delivery again under the same webhook-id; resolves with it (pending again). */

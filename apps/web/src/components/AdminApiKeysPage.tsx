@@ -118,7 +118,9 @@ export function AdminApiKeysPage() {
         (all) => all?.map((k) => (k.id === key.id ? { ...k, revokedAt: k.revokedAt ?? now } : k)) ?? null,
       );
       setNotice(
-        `Revoked the key ${key.prefix}… of ${key.service}. Requests with it are refused from now on.`,
+        `Revoked the key ${key.prefix}… of ${key.service}. Requests with it are refused from now on; the ` +
+          'items it already submitted are still reviewed, and their decisions still delivered signed with ' +
+          'its webhook secret.',
       );
       keys.reload();
     } catch (caught) {

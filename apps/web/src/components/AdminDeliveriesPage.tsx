@@ -3,7 +3,6 @@ import { listDeliveries, listQueueDetails, replayDeadDeliveries, replayDelivery 
 import type { ApiError } from '../api/http';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../api/types';
 import { failure, useApiSession } from '../hooks/useApiSession';
-import { useItemScoped } from '../hooks/useItemScoped';
 import { useLoad } from '../hooks/useLoad';
 import { formatDateTime, formatDuration } from '../lib/format';
 import { ErrorNotice } from './ErrorNotice';
@@ -13,7 +12,7 @@ import { PageHead } from './PageHead';
 
 const BASE_PATH = '/admin/deliveries';
 const PAGE = 100;
-/** The API's most per request. */
+/** The API's most per request: a refresh reads again as many rows as are shown, up to this. */
 const MAX_LIMIT = 1000;
 
 type StatusChoice = DeliveryStatus | 'all';
@@ -171,17 +170,21 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
   const { navigate } = session;
   const { status, queue } = parseSearch(search);
   const query = `${status}|${queue}`;
-  const [limit, setLimit] = useItemScoped(query, PAGE);
+  const filter = { ...(status === 'all' ? {} : { status }), ...(queue ? { queue } : {}) };
+  /** How many rows of this filter are on screen: a reload (refresh, replay) reads as many again. */
+  const shown = useRef({ query, count: PAGE });
   const queues = useLoad(listQueueDetails, 'queues');
-  const list = useLoad(
-    (token) =>
-      listDeliveries(token, {
-        ...(status === 'all' ? {} : { status }),
-        ...(queue ? { queue } : {}),
-        limit,
-      }),
-    `${query}|${limit}`,
-  );
+  const list = useLoad((token) => {
+    const count = shown.current.query === query ? shown.current.count : PAGE;
+    return listDeliveries(token, { ...filter, limit: Math.min(MAX_LIMIT, Math.max(PAGE, count)) });
+  }, query);
+  const [moreBusy, setMoreBusy] = useState(false);
+  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  const currentQuery = useRef(query);
+  useEffect(() => {
+    currentQuery.current = query;
+    setMoreError(null);
+  }, [query]);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [busy, setBusy] = useState<string | null>(null);
   const [confirmAll, setConfirmAll] = useState(false);
@@ -190,10 +193,11 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
   const noticeRef = useRef<HTMLParagraphElement>(null);
   const replayAllRef = useRef<HTMLButtonElement>(null);
 
-  const rows = list.data;
-  const more = rows !== null && rows.length >= limit && limit < MAX_LIMIT;
-  /** How many dead deliveries "Replay all" would send, when the page shows them all. */
-  const deadCount = status === 'dead' && rows !== null && !list.loading && !more ? rows.length : null;
+  const rows = list.data?.deliveries ?? null;
+  const total = list.data?.total ?? 0;
+  const next = list.data?.next ?? null;
+  /** How many dead deliveries "Replay all" would send. */
+  const deadCount = status === 'dead' && list.data !== null && !list.loading ? total : null;
 
   /** The row replayed last, and whether "Replay all" just finished: where the keyboard focus was. */
   const replayedRow = useRef<string | null>(null);
@@ -229,7 +233,11 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
     try {
       const replayed = await replayDelivery(session.token, delivery.id);
       replayedRow.current = replayed.id;
-      list.setData((all) => all?.map((d) => (d.id === replayed.id ? replayed : d)) ?? null);
+      list.setData((page) =>
+        page
+          ? { ...page, deliveries: page.deliveries.map((d) => (d.id === replayed.id ? replayed : d)) }
+          : null,
+      );
       setNotice({
         tone: 'success',
         text:
@@ -273,6 +281,30 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
       setBusy(null);
       setConfirmAll(false);
       replayedAll.current = true;
+    }
+  };
+
+  /** The page after the last one shown, appended; dropped if the filter changed or the list reloaded meanwhile. */
+  const loadMore = async () => {
+    if (next === null || moreBusy || list.loading) return;
+    const asked = query;
+    setMoreBusy(true);
+    setMoreError(null);
+    try {
+      const page = await listDeliveries(session.token, { ...filter, limit: PAGE, cursor: next });
+      if (currentQuery.current !== asked) return;
+      list.setData((data) => {
+        if (!data || data.next !== next) return data;
+        const seen = new Set(data.deliveries.map((d) => d.id));
+        const deliveries = [...data.deliveries, ...page.deliveries.filter((d) => !seen.has(d.id))];
+        return { deliveries, next: page.next, total: page.total };
+      });
+      shown.current = { query: asked, count: (rows?.length ?? 0) + page.deliveries.length };
+    } catch (caught) {
+      const shownError = failure(session, caught);
+      if (shownError && currentQuery.current === asked) setMoreError(shownError);
+    } finally {
+      setMoreBusy(false);
     }
   };
 
@@ -356,7 +388,11 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
           <p id="replay-all-question">
             <strong>
               Send{' '}
-              {deadCount === null ? 'every dead-lettered delivery' : `the ${deliveries(deadCount)} below`}
+              {deadCount === null
+                ? 'every dead-lettered delivery'
+                : deadCount === rows?.length
+                  ? `the ${deliveries(deadCount)} below`
+                  : `all ${deliveries(deadCount)} dead-lettered`}
               {queue ? ` of ${queue}` : ''} again?
             </strong>{' '}
             Each goes back to pending with a fresh round of attempts; the earlier attempts are kept.
@@ -394,7 +430,7 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
         <ErrorNotice error={queues.error} testId="queues-error" title="Could not list the queues" />
       )}
       <ListState
-        load={list}
+        load={{ data: rows, error: list.error, loading: list.loading }}
         testId="deliveries"
         errorTitle="Could not load the deliveries"
         loadingText="Loading deliveries…"
@@ -403,9 +439,14 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
       >
         {(rows) => (
           <>
-            <p className="results-summary muted" data-testid="deliveries-summary">
-              {deliveries(rows.length)}
-              {more ? ' (the newest; more below)' : ''}, newest first
+            <p
+              className="results-summary muted"
+              data-testid="deliveries-summary"
+              data-total={total}
+              data-shown={rows.length}
+            >
+              {deliveries(total)}, newest first
+              {rows.length < total ? ` · showing the newest ${rows.length.toLocaleString()}` : ''}
               {list.loading && ' · updating…'}
             </p>
             <div className="table-scroll">
@@ -534,11 +575,18 @@ export function AdminDeliveriesPage({ search }: { search: string }) {
                 </tbody>
               </table>
             </div>
-            {more && (
+            {moreError && (
+              <ErrorNotice
+                error={moreError}
+                testId="deliveries-more-error"
+                title="Could not load more deliveries"
+              />
+            )}
+            {next !== null && (
               <LoadMore
-                loading={list.loading}
-                page={PAGE}
-                onMore={() => setLimit(Math.min(MAX_LIMIT, limit + PAGE))}
+                loading={list.loading || moreBusy}
+                page={total > rows.length ? Math.min(PAGE, total - rows.length) : PAGE}
+                onMore={() => void loadMore()}
                 testId="deliveries-more"
               />
             )}

@@ -29,8 +29,13 @@ export interface Delivery {
   deliveredAt: string | null;
 }
 
+/** `GET /api/v1/deliveries`: a page, newest first. */
 export interface DeliveryList {
   deliveries: Delivery[];
+  /** The `cursor` of the page after this one (send the same filters with it); null on the last page. */
+  next: string | null;
+  /** How many deliveries match the filters, whatever the page. */
+  total: number;
 }
 
 /** `POST /api/v1/deliveries/replay`: how many deliveries were sent again. */
