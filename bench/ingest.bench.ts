@@ -16,6 +16,7 @@ import pg from 'pg';
 import type { ApiClient } from '../test/support/api-client.js';
 import { type Bench, BrokenRun, envNumber, expectStatus, REDIS_URL, runBench } from './support/bench-run.js';
 import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
+import { cpuAround, type CpuShare, formatCpu } from './support/process-cpu.js';
 import { batchBodyBuilder, OUTPUT_SCHEMA, singleBodyParts } from './support/item-body.js';
 import { type LoadResult, runLoad, stopLoad } from './support/load.js';
 import { runRawInserts, type RawInsertResult } from './support/pg-insert.js';
@@ -54,6 +55,7 @@ interface ScenarioOutcome {
   itemsPerSec: number;
   ledger: Ledger;
   profile?: ProfileSummary;
+  cpu: CpuShare;
 }
 
 async function main(bench: Bench): Promise<void> {
@@ -174,31 +176,35 @@ async function main(bench: Bench): Promise<void> {
 
   // 5. Baseline B: raw INSERTs into the same items table, under a queue of their own.
   log(`[baseline B] pg single-row INSERT, pool of ${CONNECTIONS}, ${DURATION_S}s...`);
-  const raw = await runRawInserts({
-    databaseUrl,
-    queueId: setup.rawQueueId,
-    apiKeyId: setup.keyId,
-    service: setup.service,
-    concurrency: CONNECTIONS,
-    durationS: DURATION_S,
-    stopped: () => bench.interrupted,
-  });
+  const { result: raw, cpu: rawCpu } = await cpuAround({}, () =>
+    runRawInserts({
+      databaseUrl,
+      queueId: setup.rawQueueId,
+      apiKeyId: setup.keyId,
+      service: setup.service,
+      concurrency: CONNECTIONS,
+      durationS: DURATION_S,
+      stopped: () => bench.interrupted,
+    }),
+  );
   if (bench.interrupted) throw new BrokenRun('interrupted');
   if (raw.rows === 0 || raw.errors > raw.rows)
     throw new BrokenRun(`baseline B: ${raw.errors} errors, ${raw.rows} rows (${raw.firstError})`);
 
   // Baseline C: the same rows, a batch's worth per INSERT: what Postgres alone manages for batches.
   log(`[baseline C] pg ${BATCH_SIZE}-row INSERT, pool of ${BATCH_INSERT_CONNECTIONS}, ${DURATION_S}s...`);
-  const rawBatch = await runRawInserts({
-    databaseUrl,
-    queueId: setup.rawQueueId,
-    apiKeyId: setup.keyId,
-    service: setup.service,
-    concurrency: BATCH_INSERT_CONNECTIONS,
-    durationS: DURATION_S,
-    rowsPerStatement: BATCH_SIZE,
-    stopped: () => bench.interrupted,
-  });
+  const { result: rawBatch, cpu: rawBatchCpu } = await cpuAround({}, () =>
+    runRawInserts({
+      databaseUrl,
+      queueId: setup.rawQueueId,
+      apiKeyId: setup.keyId,
+      service: setup.service,
+      concurrency: BATCH_INSERT_CONNECTIONS,
+      durationS: DURATION_S,
+      rowsPerStatement: BATCH_SIZE,
+      stopped: () => bench.interrupted,
+    }),
+  );
   if (bench.interrupted) throw new BrokenRun('interrupted');
   if (rawBatch.rows === 0 || rawBatch.errors > rawBatch.statements)
     throw new BrokenRun(
@@ -272,6 +278,19 @@ async function main(bench: Bench): Promise<void> {
   ];
   log(`\n${formatTable(rows)}`);
   log('(p50/p99 per HTTP request for A and the API scenarios, per INSERT statement for B and C)');
+  const ratios = {
+    singleVsRawSingle: singleRun.itemsPerSec / raw.rowsPerSec,
+    batchVsRawBatch: batchRun.itemsPerSec / rawBatch.rowsPerSec,
+  };
+  log(
+    `\nratios in this run: single submits ${round(ratios.singleVsRawSingle * 100, 1)}% of raw single-row ` +
+      `INSERTs; batch submits ${round(ratios.batchVsRawBatch * 100, 1)}% of raw ${BATCH_SIZE}-row INSERTs ` +
+      `(target ≥ 60%)`,
+  );
+  log(`  API single submit: ${formatCpu(singleRun.cpu, singleRun.items, 'item')}`);
+  log(`  API batch submit:  ${formatCpu(batchRun.cpu, batchRun.items, 'item')}`);
+  log(`  raw single INSERT: ${formatCpu(rawCpu, raw.rows, 'row')}`);
+  log(`  raw batch INSERT:  ${formatCpu(rawBatchCpu, rawBatch.rows, 'row')}`);
   for (const [label, run] of [
     ['single submit', singleRun],
     ['batch submit', batchRun],
@@ -290,6 +309,8 @@ async function main(bench: Bench): Promise<void> {
       singleBodyBytes: Buffer.byteLength(singlePrefix + singleSuffix) + 12,
     },
     table: rows,
+    ratios,
+    cpu: { single: singleRun.cpu, batch: batchRun.cpu, rawSingle: rawCpu, rawBatch: rawBatchCpu },
     details: {
       baselineA: bareLoad,
       warmup: { ...warmup.load, ledger: ledgerSummary(warmup.ledger) },
@@ -310,16 +331,15 @@ async function main(bench: Bench): Promise<void> {
     ledger: Ledger,
     load: () => Promise<LoadResult>,
   ): Promise<ScenarioOutcome> {
-    let result: LoadResult;
     let profile: ProfileSummary | undefined;
-    if (bench.cpuProfiling && title !== 'warm-up') {
-      const file = bench.profileFile(title.replace(/\W+/g, '-'));
-      ({ result, profile } = await profileAround(api, file, load));
-    } else {
-      result = await load();
-    }
+    const { result, cpu } = await cpuAround({ api: api.pid }, async () => {
+      if (!(bench.cpuProfiling && title !== 'warm-up')) return load();
+      const profiled = await profileAround(api, bench.profileFile(title.replace(/\W+/g, '-')), load);
+      profile = profiled.profile;
+      return profiled.result;
+    });
     const items = ledger.acked.size;
-    return { load: result, items, itemsPerSec: items / result.durationS, ledger, profile };
+    return { load: result, items, itemsPerSec: items / result.durationS, ledger, profile, cpu };
   }
 }
 

@@ -19,10 +19,10 @@ import { io, type Socket } from 'socket.io-client';
 import { ReviewClient } from '../test/support/review-client.js';
 import { type Bench, BrokenRun, envNumber, runBench } from './support/bench-run.js';
 import { formatProfile, profileAround, type ProfileSummary } from './support/cpu-profile.js';
+import { cpuAround, formatCpu } from './support/process-cpu.js';
 import { runPgReviewLoop } from './support/pg-review-loop.js';
 import { singleBodyParts } from './support/item-body.js';
 import {
-  type DecisionRun,
   Errors,
   fmt,
   formatTable,
@@ -104,14 +104,13 @@ async function main(bench: Bench): Promise<void> {
         ratePerSec,
         stopped: () => bench.interrupted,
       });
-    let run: DecisionRun;
     let profile: ProfileSummary | undefined;
-    if (bench.cpuProfiling && ratePerSec === null) {
-      const file = bench.profileFile('decisions');
-      ({ result: run, profile } = await profileAround(api, file, load));
-    } else {
-      run = await load();
-    }
+    const { result: run, cpu } = await cpuAround({ api: api.pid }, async () => {
+      if (!(bench.cpuProfiling && ratePerSec === null)) return load();
+      const profiled = await profileAround(api, bench.profileFile('decisions'), load);
+      profile = profiled.profile;
+      return profiled.result;
+    });
     assertAlive();
     log(
       `  ${run.decided} decisions acknowledged in ${round(run.durationS, 2)} s; ` +
@@ -126,11 +125,14 @@ async function main(bench: Bench): Promise<void> {
         `decision load: ${run.decided} decisions, errors ${JSON.stringify(run.errors.codes)}`,
       );
     if (bench.interrupted) throw new BrokenRun('interrupted');
-    return { run, profile };
+    return { run, profile, cpu };
   };
   // Latency at the target rate first, then throughput with every reviewer going as fast as it can.
-  const { run: paced } = await decisionRun(`paced to ${PACED_RATE} decisions/s in all`, PACED_RATE);
-  const { run: decisions, profile } = await decisionRun('as fast as they can', null);
+  const { run: paced, cpu: pacedCpu } = await decisionRun(
+    `paced to ${PACED_RATE} decisions/s in all`,
+    PACED_RATE,
+  );
+  const { run: decisions, profile, cpu: flatCpu } = await decisionRun('as fast as they can', null);
   for (const r of reviewers) r.close();
 
   // Baseline: the same two database calls per decision from as many connections as the API's pool, alone.
@@ -138,15 +140,17 @@ async function main(bench: Bench): Promise<void> {
   log(
     `\n[baseline] Postgres alone: claim_item + decide_claim over ${pgConnections} connections, ${DURATION_S}s...`,
   );
-  const pgLoop = await runPgReviewLoop({
-    databaseUrl,
-    queueId: setup.queueId,
-    reviewers: setup.reviewers,
-    concurrency: pgConnections,
-    durationS: DURATION_S,
-    leaseSeconds: 300,
-    stopped: () => bench.interrupted,
-  });
+  const { result: pgLoop, cpu: pgCpu } = await cpuAround({}, () =>
+    runPgReviewLoop({
+      databaseUrl,
+      queueId: setup.queueId,
+      reviewers: setup.reviewers,
+      concurrency: pgConnections,
+      durationS: DURATION_S,
+      leaseSeconds: 300,
+      stopped: () => bench.interrupted,
+    }),
+  );
   if (pgLoop.decided === 0 || pgLoop.errors > pgLoop.decided)
     throw new BrokenRun(
       `Postgres baseline: ${pgLoop.decided} decisions, ${pgLoop.errors} errors (${pgLoop.firstError})`,
@@ -271,6 +275,20 @@ async function main(bench: Bench): Promise<void> {
       `acknowledged ${acknowledged}; items with more than one decision: ${verification.duplicateItems}`,
   );
   log(`  => ${verification.ok ? 'OK' : `FAILED: ${verification.problems.join('; ')}`}`);
+  const pgPerSec = pgLoop.decided / pgLoop.durationS;
+  const ratios = {
+    flatOutVsPostgres: decisionsPerSec / pgPerSec,
+    claimNextP99VsClaimItemP99: nextS.p99 / pgClaimS.p99,
+    pacedClaimNextP99VsClaimItemP99: pacedNextS.p99 / pgClaimS.p99,
+  };
+  log(
+    `\nratios in this run: flat-out decisions/s ${fmt(ratios.flatOutVsPostgres * 100, 1)}% of Postgres alone ` +
+      `(target ≥ 70%); claim:next p99 ${fmt(ratios.claimNextP99VsClaimItemP99, 2)}× Postgres-alone claim_item ` +
+      `p99 flat out, ${fmt(ratios.pacedClaimNextP99VsClaimItemP99, 2)}× paced (target ≤ 3×)`,
+  );
+  log(`  paced:          ${formatCpu(pacedCpu, paced.decided, 'decision')}`);
+  log(`  flat out:       ${formatCpu(flatCpu, decisions.decided, 'decision')}`);
+  log(`  Postgres alone: ${formatCpu(pgCpu, pgLoop.decided, 'decision')}`);
   if (profile) log(`\n${formatProfile('decision load', profile)}`);
   await bench.writeResults({
     settings: {
@@ -284,6 +302,8 @@ async function main(bench: Bench): Promise<void> {
       dbPoolSize: process.env.DB_POOL_SIZE ?? '20 (default)',
     },
     table,
+    ratios,
+    cpu: { paced: pacedCpu, flatOut: flatCpu, postgresAlone: pgCpu },
     details: {
       paced: {
         targetPerSec: PACED_RATE,
