@@ -17,6 +17,7 @@ import { RulesInFunctionFiles1765330000000 } from './1765330000000-rules-in-func
 import { DecideClaimMapsVerdicts1765340000000 } from './1765340000000-decide-claim-maps-verdicts.js';
 import { WhoEscalated1765350000000 } from './1765350000000-who-escalated.js';
 import { AuditCheckpoints1765400000000 } from './1765400000000-audit-checkpoints.js';
+import { ItemAssignment1765500000000 } from './1765500000000-item-assignment.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -39,6 +40,7 @@ export const MIGRATIONS = [
   DecideClaimMapsVerdicts1765340000000,
   WhoEscalated1765350000000,
   AuditCheckpoints1765400000000,
+  ItemAssignment1765500000000,
 ];
 export {
   applyFunctionFiles,
