@@ -14,15 +14,18 @@ export const FUNCTION_FILES = [
   'lookalike_id',
   'may_review',
   'may_claim',
+  'may_be_assigned',
   'take_claim_slot',
   'open_claim',
   'claim_item',
   'claim_gold',
   'move_to_adjudication',
   'decide_claim',
+  'unassign_stranded',
   'end_claim',
   'escalate_claim',
   'requeue_item',
+  'assign_item',
   'apply_sla_policy',
 ] as const;
 

@@ -19,6 +19,7 @@ import { WhoEscalated1765350000000 } from './1765350000000-who-escalated.js';
 import { AuditCheckpoints1765400000000 } from './1765400000000-audit-checkpoints.js';
 import { OneIdempotencyKey1765450000000 } from './1765450000000-one-idempotency-key.js';
 import { DeliveryPages1765500000000 } from './1765500000000-delivery-pages.js';
+import { ItemAssignment1765600000000 } from './1765600000000-item-assignment.js';
 
 /** Every migration, oldest first; the data source runs them in this order. */
 export const MIGRATIONS = [
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   AuditCheckpoints1765400000000,
   OneIdempotencyKey1765450000000,
   DeliveryPages1765500000000,
+  ItemAssignment1765600000000,
 ];
 export {
   applyFunctionFiles,

@@ -61,6 +61,10 @@ interface Fixture {
   queueForPausing: string;
   itemOfService: string;
   userId: string;
+  /** `reviewer`'s user id. */
+  reviewerId: string;
+  /** A fresh pending item of queue A. */
+  pendingItem(): Promise<string>;
   /** A webhook delivery of an auto-approved item (no worker runs here, so it stays pending). */
   deliveryId: string;
   /** A pending item of queue A claimed by `reviewer`, fresh for each call. */
@@ -177,6 +181,14 @@ const HTTP: Record<string, HttpRow> = {
     request: async (f) => ({
       path: `/api/v1/items/${await f.escalatedItem()}/requeue`,
       body: { queue: f.queueA },
+    }),
+  },
+
+  'POST /api/v1/items/:id/assign': {
+    expect: ADMIN_ONLY,
+    request: async (f) => ({
+      path: `/api/v1/items/${await f.pendingItem()}/assign`,
+      body: { userId: f.reviewerId },
     }),
   },
 
@@ -411,6 +423,8 @@ describe('access: every route and socket event × every principal, from one tabl
       queueForPausing,
       itemOfService: await submit(),
       userId: bystander.id,
+      reviewerId: reviewer.id,
+      pendingItem: submit,
       deliveryId: deliveries.body.deliveries[0].id,
       claimOfReviewer: async () => {
         const { token } = await claim();

@@ -49,6 +49,7 @@ describe('the Python client (arbiter-client)', () => {
         ARBITER_QUEUE: queue.slug,
         ARBITER_CAPPED_QUEUE: capped.slug,
         ARBITER_REVIEWER_TOKEN: reviewer.token,
+        ARBITER_REVIEWER_ID: reviewer.id,
       },
       timeoutMs: 180_000,
     });

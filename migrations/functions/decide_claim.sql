@@ -1,8 +1,9 @@
 -- A decision, once, under the claim's row lock: a replay of the same decision returns the first one, anything
 -- else on a decided claim is refused, and a live claim gets its decision, its end, its audit event and the
--- item's new status. On a queue needing two reviews the first goes back in line for somebody else; the second
--- ends the item if the two agree (same verdict, same final output) and sends it to adjudication if not. A
--- decision in another queue than the one the first review was given in (an adjudication) is that queue's own.
+-- item's new status. On a queue needing two reviews the first goes back in line for somebody else (unassigned:
+-- an assignee gave that review); the second ends the item if the two agree (same verdict, same final output)
+-- and sends it to adjudication if not. A decision in another queue than the one the first review was given in
+-- (an adjudication) is that queue's own.
 -- Answers, beside the decision, `itemStatus`, `movedTo` (the adjudicating queue) and `priority` (to put the
 -- item back in line).
 CREATE OR REPLACE FUNCTION decide_claim(
@@ -66,6 +67,7 @@ BEGIN
     v_status := CASE WHEN NOT v_second AND (SELECT reviews_required FROM queues WHERE id = c.queue_id) > 1
                      THEN 'pending' ELSE verdict_status(p_verdict) END;
     UPDATE items SET status = v_status, first_review_id = CASE WHEN v_status = 'pending' THEN d.id ELSE first_review_id END,
+                     assignee_id = CASE WHEN v_status = 'pending' THEN NULL ELSE assignee_id END,
                      version = version + 1, updated_at = now()
      WHERE id = c.item_id;
   END IF;

@@ -1,7 +1,10 @@
--- Whether the line may hand an item to a reviewer: one they may review, and never a gold template they were
--- already handed through another of its instances.
+-- Whether the line may hand an item to a reviewer: one they may review, never one assigned to somebody else, and
+-- never a gold template they were already handed through another of its instances.
 CREATE OR REPLACE FUNCTION may_claim(p_item items, p_reviewer uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
 BEGIN
+  IF p_item.assignee_id IS NOT NULL AND p_item.assignee_id <> p_reviewer THEN
+    RETURN false;
+  END IF;
   IF p_item.gold_template_id IS NOT NULL AND EXISTS (
        SELECT 1 FROM gold_handouts
         WHERE reviewer_id = p_reviewer AND template_id = p_item.gold_template_id AND item_id <> p_item.id) THEN

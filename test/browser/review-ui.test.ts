@@ -354,4 +354,53 @@ describe('reviewer UI in Chromium (demo data)', { timeout: 180_000 }, () => {
     assert.equal(item.decision, null);
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
   });
+
+  it('shows how many items are assigned to the reviewer, and the claimed one as theirs', async () => {
+    // Back to the list: the workspace gives its claim back.
+    await byTestId(page, 'back-to-queues').click();
+    const row = page.locator(`[data-testid="queue-row"][data-queue="${QUEUE}"]`);
+    await row.waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await row.locator('[data-testid="queue-assigned"]').count(), 0);
+
+    // An admin assigns them the item they would otherwise get last; the list says so without a reload.
+    const db = new pg.Client({ connectionString: env!.databaseUrl });
+    await db.connect();
+    let assigned: string;
+    let reviewerId: string;
+    try {
+      reviewerId = (await db.query(`SELECT id FROM users WHERE email = $1`, [REVIEWER.email])).rows[0].id;
+      assigned = (
+        await db.query(
+          `SELECT i.id FROM items i JOIN queues q ON q.id = i.queue_id
+            WHERE q.slug = $1 AND i.status = 'pending' AND i.first_review_id IS NULL
+            ORDER BY i.priority, i.created_at DESC LIMIT 1`,
+          [QUEUE],
+        )
+      ).rows[0].id;
+    } finally {
+      await db.end();
+    }
+    const res = await api!.client.post(
+      `/api/v1/items/${assigned}/assign`,
+      { userId: reviewerId },
+      { token: adminToken },
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await row
+      .locator('[data-testid="queue-assigned"]')
+      .filter({ hasText: /^1 assigned to you$/ })
+      .waitFor({ timeout: WAIT });
+
+    // Opening the queue claims it first, marked as assigned to them.
+    await row.locator('[data-testid="open-queue"]').click();
+    await page.locator('[data-testid="workspace"][data-state="working"]').waitFor({ timeout: WAIT });
+    await pollUntil(
+      async () => (await byTestId(page, 'item-id').innerText()).trim(),
+      (id) => id === assigned,
+      'the assigned item on screen',
+    );
+    await byTestId(page, 'item-assigned').filter({ hasText: 'Assigned to you' }).waitFor({ timeout: WAIT });
+    await screenshot(page, artifactPath('review-assigned-item.png'));
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  });
 });

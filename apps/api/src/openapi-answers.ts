@@ -71,6 +71,12 @@ export const ANSWER_SCHEMAS: Record<string, object> = {
       priority: { type: 'integer' },
       metadata: { type: 'object', additionalProperties: true },
       callbackUrl: maybe(text),
+      assigneeId: maybe({
+        ...text,
+        format: 'uuid',
+        description:
+          "The reviewer the item is assigned to, the only one who may claim it while it is pending; null: the queue's shared line",
+      }),
       slaDeadline: maybe(time),
       slaBreachedAt: maybe(time),
       createdAt: time,
@@ -150,6 +156,7 @@ export const ROUTE_ANSWERS: Record<string, Record<number, string>> = {
   'post /api/v1/queues/{slug}/items/batch': { 200: 'BatchResult' },
   'get /api/v1/items/{id}': { 200: 'Item' },
   'post /api/v1/items/{id}/requeue': { 200: 'Item' },
+  'post /api/v1/items/{id}/assign': { 200: 'Item' },
   'post /api/v1/queues/{slug}/claim': { 200: 'ClaimedItem' },
   'post /api/v1/claims/{token}/heartbeat': { 200: 'ClaimAnswer' },
   'post /api/v1/claims/{token}/release': { 200: 'Ok' },

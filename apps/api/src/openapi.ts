@@ -47,6 +47,10 @@ const ROUTE_ERRORS: Record<string, Record<number, string>> = {
   'post /api/v1/claims/{token}/decision': ON_A_CLAIM,
   'post /api/v1/claims/{token}/escalate': ON_A_CLAIM,
   'post /api/v1/items/{id}/requeue': { 409: 'CONFLICT: only an escalated item can be requeued' },
+  'post /api/v1/items/{id}/assign': {
+    400: 'VALIDATION_FAILED: userId is not a UUID, or not an enabled reviewer of the item’s queue who may review it',
+    409: 'CONFLICT: the item is not pending (claimed: assign it once the claim ends; decided, escalated) or is gold',
+  },
   'get /health/ready': { 503: 'UNAVAILABLE: Postgres or Redis does not answer' },
   'get /api/v1/audit/verify': {
     429: 'RATE_LIMITED: two verifications are running on this node (Retry-After)',

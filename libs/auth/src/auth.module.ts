@@ -1,3 +1,4 @@
+import { DispatchModule } from '@arbiter/dispatch';
 import { Module } from '@nestjs/common';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { AuthGuard } from './auth.guard.js';
@@ -8,6 +9,7 @@ import { TokenService } from './token.service.js';
 import { UserRepository } from './user.repository.js';
 
 @Module({
+  imports: [DispatchModule],
   providers: [
     UserRepository,
     ApiKeyRepository,

@@ -8,6 +8,7 @@ import {
   UpdateUserDto,
   type UserAccount,
 } from '@arbiter/contracts';
+import { ReviewDispatcher } from '@arbiter/dispatch';
 import { DomainEvents } from '@arbiter/events';
 import { Injectable } from '@nestjs/common';
 import { apiKeyPrefix, generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.secrets.js';
@@ -26,6 +27,7 @@ export class IdentityService {
     private readonly events: DomainEvents,
     private readonly auth: AuthService,
     private readonly config: AppConfig,
+    private readonly dispatcher: ReviewDispatcher,
   ) {}
 
   async createUser(principal: Principal, dto: CreateUserDto): Promise<UserAccount> {
@@ -41,7 +43,7 @@ export class IdentityService {
   }
 
   async updateUser(principal: Principal, id: string, dto: UpdateUserDto): Promise<UserAccount> {
-    const user = await this.users.update(
+    const { user, unassigned } = await this.users.update(
       id,
       {
         roles: dto.roles && unique(dto.roles),
@@ -57,6 +59,8 @@ export class IdentityService {
     // This node forgets the user at once; other nodes, and open sockets, hear it through the event.
     this.auth.forgetUser(id);
     this.events.publish({ type: 'user.changed', userId: id });
+    // Items they may no longer be assigned wait for anyone again (the reconciler would find them otherwise).
+    await this.dispatcher.enqueue(unassigned);
     return user;
   }
 

@@ -32,6 +32,13 @@ export interface NewUser {
   queues: string[];
 }
 
+/** A pending item taken back from an assignee who may no longer be assigned it, for the queue's shared line. */
+export interface UnassignedItem {
+  id: string;
+  queueId: string;
+  priority: number;
+}
+
 export interface UserChange {
   roles?: Role[];
   queues?: string[];
@@ -137,7 +144,15 @@ export class UserRepository {
     }
   }
 
-  async update(id: string, change: UserChange, actor: Actor): Promise<UserAccount> {
+  /**
+   * Changes a user; items assigned to them that they may no longer be assigned (removed from the queue, no
+   * longer a reviewer, disabled) are taken back in the same transaction, each audited (see unassign_stranded).
+   */
+  async update(
+    id: string,
+    change: UserChange,
+    actor: Actor,
+  ): Promise<{ user: UserAccount; unassigned: UnassignedItem[] }> {
     return this.db.transaction(async (tx) => {
       const [locked] = await tx.query(`SELECT id FROM users WHERE id = $1 FOR UPDATE`, [id]);
       if (!locked) throw DomainError.notFound('User');
@@ -165,7 +180,14 @@ export class UserRepository {
           passwordChanged: change.passwordHash !== undefined,
         },
       });
-      return after;
+      const unassigned = await tx.query<{ id: string; queue_id: string; priority: number }>(
+        `SELECT id, queue_id, priority FROM unassign_stranded($1, NULL, $2, $3, $4)`,
+        [id, actor.type, actor.id, actor.name],
+      );
+      return {
+        user: after,
+        unassigned: unassigned.map((r) => ({ id: r.id, queueId: r.queue_id, priority: r.priority })),
+      };
     });
   }
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, MinLength } from 'class-validator';
-import { IsJsonValue, MaxLengthLimit, SLUG_PATTERN } from './validation.js';
+import { IsIn, IsOptional, IsString, Length, Matches, MinLength, ValidateIf } from 'class-validator';
+import { IsJsonValue, MaxLengthLimit, SLUG_PATTERN, UUID_PATTERN } from './validation.js';
 import {
+  type AssignItem,
   type DecideRequest,
   type DecisionRequest,
   type EscalationRequest,
@@ -66,4 +67,17 @@ export class RequeueDto {
   @ApiProperty({ description: 'Slug of the queue the item goes back to' })
   @Matches(SLUG_PATTERN, { message: 'queue must be a queue slug' })
   queue!: string;
+}
+
+export class AssignItemDto implements AssignItem {
+  @ApiProperty({
+    type: 'string',
+    format: 'uuid',
+    nullable: true,
+    description:
+      "A reviewer of the item's queue, the only one who may claim it; null: back to the shared line",
+  })
+  @ValidateIf((_, v) => v !== null)
+  @Matches(UUID_PATTERN, { message: 'userId must be a user id (a UUID), or null to unassign' })
+  userId!: string | null;
 }

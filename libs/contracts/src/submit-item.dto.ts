@@ -12,6 +12,7 @@ import {
   IsString,
   IsUrl,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -19,7 +20,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Entries, IsJsonValue, IsMetadata, MaxLengthLimit } from './validation.js';
+import { Entries, IsJsonValue, IsMetadata, MaxLengthLimit, UUID_PATTERN } from './validation.js';
 import { type JsonValue, type Reason, REASONS, type SubmitItem } from './wire/index.js';
 
 export const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -100,6 +101,18 @@ export class SubmitItemDto implements SubmitItem {
   @IsUrl(URL_OPTIONS)
   @MaxLength(2048)
   callbackUrl?: string;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    format: 'uuid',
+    nullable: true,
+    description:
+      'A user id: only this reviewer (an enabled reviewer of the queue) may claim the item; null or absent: ' +
+      "the queue's shared line",
+  })
+  @ValidateIf((_, v) => v !== undefined && v !== null)
+  @Matches(UUID_PATTERN, { message: 'assignee must be a user id (a UUID)' })
+  assignee?: string | null;
 }
 
 export class SubmitBatchDto {

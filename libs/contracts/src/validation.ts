@@ -11,6 +11,8 @@ import { limits, type InputLimits } from './limits.js';
 import type { ErrorDetail } from './wire/index.js';
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** A user or item id, any UUID version, either case. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Constructor<T> = new () => T;
 

@@ -10,11 +10,14 @@ export interface ReconcileReport {
   queues: number;
   swept: number;
   enqueued: number;
+  /** Items taken back from assignees who may no longer be assigned them. */
+  unassigned: number;
 }
 
 /**
- * Makes Redis agree with Postgres: every pending item has its review job. Covers submits made while Redis
- * was down and Redis losing its data. Idempotent (job id = item id), so any number of workers may run it.
+ * Makes Redis agree with Postgres: every pending item assigned to nobody has its review job (assigned items are
+ * found in Postgres by their assignee's claim). Covers submits made while Redis was down and Redis losing its
+ * data. Idempotent (job id = item id), so any number of workers may run it.
  */
 @Injectable()
 export class Reconciler {
@@ -28,8 +31,19 @@ export class Reconciler {
 
   async reconcileOnce(): Promise<ReconcileReport> {
     const fullSweep = this.runs++ % FULL_SWEEP_EVERY === 0;
+    const unassigned = await this.pending.unassignStranded();
+    if (unassigned.length > 0) {
+      this.logger.log(`unassigned ${unassigned.length} item(s) whose assignee may no longer review them`);
+      // Committed either way: with Redis away, a later run finds them missing from the line.
+      await this.dispatcher.enqueue(unassigned);
+    }
     const counts = await this.pending.countsByQueue();
-    const report: ReconcileReport = { queues: counts.size, swept: 0, enqueued: 0 };
+    const report: ReconcileReport = {
+      queues: counts.size,
+      swept: 0,
+      enqueued: 0,
+      unassigned: unassigned.length,
+    };
     for (const [queueId, pendingCount] of counts) {
       if (pendingCount === 0) continue;
       if (!fullSweep && (await this.dispatcher.waitingCount(queueId)) >= pendingCount) continue;

@@ -18,6 +18,8 @@ export type DomainEvent =
       /** The claim ended (escalate, fallback) rather than staying with its holder (keep). */
       ended: boolean;
     }
+  /** Items of a queue were assigned to these reviewers, or taken back from them. */
+  | { type: 'assignments.changed'; queueId: string; queue: string; userIds: string[] }
   | { type: 'user.changed'; userId: string }
   | { type: 'apikey.revoked'; keyId: string }
   /** A drift alert opened or was acknowledged; `alert` is its view as the monitoring API shows it. */

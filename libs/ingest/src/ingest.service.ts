@@ -76,6 +76,12 @@ export class IngestService {
     const key = checkIdempotencyKey(idempotencyKey);
     const queue = await this.openQueueFor(principal, slug);
     const item = await this.prepare(principal, queue, dto, key);
+    if (item.assigneeId && !(await this.items.assignable(queue.id, [item.assigneeId])).has(item.assigneeId)) {
+      // A repeat of an item already stored is answered as usual, though its assignee may have left the queue.
+      const [existing] = await this.resolveConflicts(principal, queue, [item]);
+      if (!existing || existing.requestHash !== item.requestHash) throw assigneeRefused(queue);
+      return { created: false, item: stripInternal((await this.items.findView(existing.id))!) };
+    }
     try {
       await this.admission.admit(queue, principal.service, 1);
     } catch (error) {
@@ -88,8 +94,9 @@ export class IngestService {
     if (createdAt) {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
       if (item.status === 'pending') {
-        await this.dispatcher.enqueue([item]);
+        await this.dispatcher.enqueue(inSharedLine([item]));
         this.changed.touch(queue.id);
+        this.assignmentsChanged(queue, [item]);
         return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
       }
       this.announceAutoApproved(queue, [item]);
@@ -171,15 +178,33 @@ export class IngestService {
     entries: unknown[],
   ): Promise<BatchResult> {
     const results: BatchEntryResult[] = new Array(entries.length);
-    const prepared: { index: number; item: Prepared }[] = [];
+    const checked: { index: number; item: Prepared }[] = [];
     for (const [index, entry] of entries.entries()) {
       try {
         const dto = validateInput(SubmitItemDto, entry);
-        prepared.push({ index, item: await this.prepare(principal, queue, dto, null) });
+        checked.push({ index, item: await this.prepare(principal, queue, dto, null) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         results[index] = { index, error: refusalOf(error) };
       }
+    }
+    const assignable = await this.items.assignable(queue.id, [
+      ...new Set(checked.flatMap(({ item }) => (item.assigneeId ? [item.assigneeId] : []))),
+    ]);
+    const prepared = checked.filter(({ item }) => !item.assigneeId || assignable.has(item.assigneeId));
+    const refused = checked.filter(({ item }) => item.assigneeId && !assignable.has(item.assigneeId));
+    // As for a single submit: an entry stored before is answered as such, though its assignee may have left.
+    const stored = await this.resolveConflicts(
+      principal,
+      queue,
+      refused.map((r) => r.item),
+    );
+    for (const [i, { index, item }] of refused.entries()) {
+      const found = stored[i];
+      results[index] =
+        found && found.requestHash === item.requestHash
+          ? { index, id: found.id, status: found.status }
+          : { index, error: refusalOf(assigneeRefused(queue)) };
     }
     const inserted =
       prepared.length > 0
@@ -203,13 +228,22 @@ export class IngestService {
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
     for (const { index, item } of fresh) results[index] = { index, id: item.id, status: item.status };
     const pending = fresh.map((p) => p.item).filter((i) => i.status === 'pending');
-    await this.dispatcher.enqueue(pending);
+    await this.dispatcher.enqueue(inSharedLine(pending));
     if (pending.length > 0) this.changed.touch(queue.id);
+    this.assignmentsChanged(queue, pending);
     this.announceAutoApproved(
       queue,
       fresh.map((p) => p.item).filter((i) => i.status !== 'pending'),
     );
     return { results };
+  }
+
+  /** Tells the assignees of new pending items (their queue lists count them). */
+  private assignmentsChanged(queue: Queue, pending: Prepared[]): void {
+    const userIds = [...new Set(pending.flatMap((i) => (i.assigneeId ? [i.assigneeId] : [])))];
+    if (userIds.length > 0) {
+      this.events.publish({ type: 'assignments.changed', queueId: queue.id, queue: queue.slug, userIds });
+    }
   }
 
   /** An auto-approval is a decision: the queue's subscribers hear of it as of any other. */
@@ -335,6 +369,7 @@ export class IngestService {
       priority: dto.priority ?? 0,
       metadata: dto.metadata ?? {},
       callbackUrl: dto.callbackUrl ?? null,
+      assigneeId: dto.assignee ? dto.assignee.toLowerCase() : null,
       autoApprove,
       status: 'pending',
       slaIfPending,
@@ -352,6 +387,20 @@ function checkIdempotencyKey(key: string | undefined): string | null {
     ]);
   }
   return key;
+}
+
+/** Items that wait in their queue's shared line: assigned ones wait in Postgres for their assignee alone. */
+function inSharedLine<T extends { assigneeId: string | null }>(items: T[]): T[] {
+  return items.filter((item) => !item.assigneeId);
+}
+
+function assigneeRefused(queue: Queue): DomainError {
+  return DomainError.validation([
+    {
+      path: 'assignee',
+      message: `assignee must be an enabled reviewer of queue "${queue.slug}" (no such user, not a reviewer there, or disabled)`,
+    },
+  ]);
 }
 
 function keyReused(): DomainError {
@@ -385,6 +434,8 @@ function requestHashOf(queueSlug: string, dto: SubmitItemDto): string {
       priority: dto.priority ?? 0,
       metadata: dto.metadata ?? {},
       callbackUrl: dto.callbackUrl ?? null,
+      // Only when given, so requests without one hash as they always did (null and absent are the same).
+      ...(dto.assignee ? { assignee: dto.assignee.toLowerCase() } : {}),
     }),
   );
 }
@@ -414,6 +465,7 @@ function viewOfNew(item: Prepared, queueSlug: string, createdAt: Date): ItemView
     priority: item.priority,
     metadata: item.metadata,
     callbackUrl: item.callbackUrl,
+    assigneeId: item.assigneeId,
     slaDeadline: item.slaIfPending,
     slaBreachedAt: null,
     createdAt: at,

@@ -40,6 +40,7 @@ export interface ItemRow {
   priority: number;
   metadata: Record<string, JsonValue>;
   callback_url: string | null;
+  assignee_id?: string | null;
   sla_deadline: Date | string | null;
   sla_breached_at?: Date | string | null;
   created_at: Date | string;
@@ -67,7 +68,7 @@ WITH given AS (
     ord int, id uuid, queue_id uuid, service text, api_key_id uuid, external_id text, idempotency_key text,
     request_hash text, model_name text, model_version text, input jsonb, output jsonb, confidence float8,
     reason text, priority int, metadata jsonb, callback_url text, auto_approve boolean, sla_deadline timestamptz,
-    threshold float8, qa_sample boolean)
+    threshold float8, qa_sample boolean, assignee_id uuid)
 ), r AS (
   -- The decision a submission carries: an auto-approval, unless a drift alert of the model version is open on a
   -- queue that suspends auto-approval; then outputs confident enough for it go to people instead.
@@ -90,11 +91,11 @@ WITH given AS (
 ), ins AS (
   INSERT INTO items (id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
                      model_version, input, output, confidence, reason, priority, metadata, callback_url, status,
-                     sla_deadline)
+                     sla_deadline, assignee_id)
   SELECT id, queue_id, service, api_key_id, external_id, idempotency_key, request_hash, model_name,
          model_version, input, output, confidence, reason, priority, metadata, callback_url,
          CASE WHEN verdict IS NULL THEN 'pending' ELSE verdict_status(verdict) END,
-         CASE WHEN verdict IS NULL THEN sla_deadline END
+         CASE WHEN verdict IS NULL THEN sla_deadline END, assignee_id
     FROM r
    WHERE r.idempotency_key IS NULL OR r.id IN (SELECT item_id FROM keyed)
    ORDER BY ord
@@ -112,6 +113,7 @@ WITH given AS (
      (1, 'item.received', jsonb_build_object(
         'externalId', r.external_id, 'reason', r.reason, 'confidence', r.confidence, 'priority', r.priority,
         'model', jsonb_build_object('name', r.model_name, 'version', r.model_version))
+        || CASE WHEN r.assignee_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('assigneeId', r.assignee_id) END
         || CASE WHEN r.qa_sample THEN jsonb_build_object('qaSample', true) ELSE '{}'::jsonb END
         || CASE WHEN r.suspended_by IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('autoApproveSuspended',
              jsonb_build_object('reason', 'model_drift', 'alertId', r.suspended_by,
@@ -160,6 +162,7 @@ export class ItemRepository {
       sla_deadline: item.slaIfPending,
       threshold: item.autoApproveAbove,
       qa_sample: item.qaSample,
+      assignee_id: item.assigneeId,
     }));
     const rows = await this.db.query<{ id: string; status: ItemView['status']; created_at: Date }>(
       INSERT_ITEMS,
@@ -205,6 +208,16 @@ export class ItemRepository {
     }));
   }
 
+  /** Which of these users the queue's items may be assigned to (see migrations/functions/may_be_assigned.sql). */
+  async assignable(queueId: string, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT u AS id FROM unnest($2::uuid[]) AS u WHERE may_be_assigned(u, $1)`,
+      [queueId, userIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   /**
    * What decides how much of an item a reader is shown: whether it waits for its second review
    * (reviewsRequired 2) after a first one was given, and whether it is a gold item.
@@ -240,6 +253,7 @@ export function itemViewFromRow(row: ItemRow): ItemView & { queueId: string } {
     priority: row.priority,
     metadata: row.metadata,
     callbackUrl: row.callback_url,
+    assigneeId: row.assignee_id ?? null,
     slaDeadline: row.sla_deadline === null ? null : isoOf(row.sla_deadline),
     slaBreachedAt: row.sla_breached_at ? isoOf(row.sla_breached_at) : null,
     createdAt: isoOf(row.created_at),

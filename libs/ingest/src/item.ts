@@ -32,6 +32,8 @@ export interface NewItem {
   priority: number;
   metadata: Record<string, JsonValue>;
   callbackUrl: string | null;
+  /** The only reviewer who may claim it; null: the queue's shared line. */
+  assigneeId: string | null;
   /** Confident enough to be auto-approved, and not drawn for a QA sample. */
   autoApprove: boolean;
   /**

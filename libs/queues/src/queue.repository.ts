@@ -114,6 +114,16 @@ export class QueueRepository {
     return rows.map(toQueue);
   }
 
+  /** How many pending items are assigned to the user, by queue id (queues with none are absent). */
+  async assignedCounts(userId: string): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ queue_id: string; n: number }>(
+      `SELECT queue_id, count(*)::int AS n FROM items
+        WHERE assignee_id = $1 AND status = 'pending' GROUP BY queue_id`,
+      [userId],
+    );
+    return new Map(rows.map((r) => [r.queue_id, r.n]));
+  }
+
   async create(slug: string, settings: QueueSettings, actor: Actor): Promise<Queue> {
     try {
       return await this.db.transaction(async (tx) => {

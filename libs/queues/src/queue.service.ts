@@ -27,9 +27,15 @@ export class QueueService {
     return this.queues.create(slug, settings, actorOf(principal));
   }
 
+  /** The queues the principal may see; a reviewer's own say how many pending items are assigned to them. */
   async list(principal: Principal): Promise<Queue[]> {
     const all = await this.queues.list();
-    return all.filter((q) => canSeeQueue(principal, q.id)).map((q) => shownTo(principal, q));
+    const shown = all.filter((q) => canSeeQueue(principal, q.id)).map((q) => shownTo(principal, q));
+    if (principal.kind !== 'user' || !hasRole(principal, 'reviewer')) return shown;
+    const assigned = await this.queues.assignedCounts(principal.id);
+    return shown.map((q) =>
+      principal.queueIds.has(q.id) ? { ...q, assignedToMe: assigned.get(q.id) ?? 0 } : q,
+    );
   }
 
   /** A queue the principal may see; any other answers NOT_FOUND, so membership does not leak. */

@@ -3,6 +3,7 @@ import { DomainError, type JsonValue, type PatchOperation, type ReviewVerdict } 
 import { Database, type Sql } from '@arbiter/database';
 import { type DecisionView, type ItemRow, type ItemView, itemViewFromRow } from '@arbiter/ingest';
 import { Injectable } from '@nestjs/common';
+import { hintOf, messageOf } from './sql-errors.js';
 
 export interface Claim {
   id: string;
@@ -40,16 +41,6 @@ function claimFromJson(row: ClaimJson): Claim {
     expires_at: new Date(row.expires_at),
     expired_now: false,
   });
-}
-
-/** The HINT a database function raised with, which names the rule it refused on. */
-function hintOf(error: unknown): string | undefined {
-  return (error as { driverError?: { hint?: string } }).driverError?.hint;
-}
-
-/** The message a database function raised with, written for the caller. */
-function messageOf(error: unknown): string {
-  return (error as { driverError?: { message?: string } }).driverError?.message ?? String(error);
 }
 
 function toClaim(row: ClaimRow): Claim {
@@ -98,6 +89,8 @@ export interface ItemInLine {
   id: string;
   queueId: string;
   priority: number;
+  /** Set when it waits for its assignee alone, outside the shared line. */
+  assigneeId?: string | null;
 }
 
 /** The item a claim is on, as the decision needs it. */
@@ -114,9 +107,10 @@ export class ClaimRepository {
 
   /**
    * Claims `itemId` if it is still pending, or with `itemId` null the next pending item of the queue in
-   * priority order (the Postgres path for when Redis is empty or away). Null when there is nothing to
-   * claim (another reviewer got it first); `skip` when the item waits for a second review and the first
-   * was this reviewer's. A reviewer at `maxLive` live claims is refused.
+   * priority order (the Postgres path for when Redis is empty or away); an item assigned to the reviewer is
+   * claimed first, in place of either. Null when there is nothing to claim (another reviewer got it first, or it
+   * is assigned to somebody else); `skip` when the item waits for a second review and the first was this
+   * reviewer's. A reviewer at `maxLive` live claims is refused.
    */
   async claim(
     queue: { id: string; slug: string },
@@ -329,8 +323,8 @@ export async function requeueEscalated(
   actor: Actor,
 ): Promise<ItemInLine> {
   try {
-    const [row] = await db.query<{ id: string; queue_id: string; priority: number }>(
-      `SELECT id, queue_id, priority FROM requeue_item($1, $2, $3, $4, $5)`,
+    const [row] = await db.query<InLineRow>(
+      `SELECT id, queue_id, priority, assignee_id FROM requeue_item($1, $2, $3, $4, $5)`,
       [itemId, queueId, actor.type, actor.id, actor.name],
     );
     return inLine(row!);
@@ -425,13 +419,20 @@ async function lockLive(tx: Sql, token: string, reviewer: Reviewer): Promise<Cla
 
 /** Ends a live claim the caller holds; the item goes back to pending (see end_claim). */
 async function endClaim(tx: Sql, claim: Claim, reason: EndReason, actor: Actor): Promise<ItemInLine> {
-  const [row] = await tx.query<{ id: string; queue_id: string; priority: number }>(
-    `SELECT id, queue_id, priority FROM end_claim($1, $2, $3, $4, $5)`,
+  const [row] = await tx.query<InLineRow>(
+    `SELECT id, queue_id, priority, assignee_id FROM end_claim($1, $2, $3, $4, $5)`,
     [claim.id, reason, actor.type, actor.id, actor.name],
   );
   return inLine(row!);
 }
 
-function inLine(row: { id: string; queue_id: string; priority: number }): ItemInLine {
-  return { id: row.id, queueId: row.queue_id, priority: row.priority };
+interface InLineRow {
+  id: string;
+  queue_id: string;
+  priority: number;
+  assignee_id: string | null;
+}
+
+function inLine(row: InLineRow): ItemInLine {
+  return { id: row.id, queueId: row.queue_id, priority: row.priority, assigneeId: row.assignee_id };
 }

@@ -1,3 +1,4 @@
+export * from './assignment.repository.js';
 export * from './claim.repository.js';
 export * from './queue-stats.repository.js';
 export * from './review.service.js';

@@ -15,6 +15,7 @@ import { type Queue, QueueRepository, QueueService } from '@arbiter/queues';
 import { KeyedThrottle, Metrics } from '@arbiter/runtime';
 import { Injectable, Optional } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { AssignmentRepository } from './assignment.repository.js';
 import {
   type Claim,
   type ClaimedItem,
@@ -52,6 +53,7 @@ export class ReviewService {
     private readonly leases: LeaseTimer,
     private readonly db: Database,
     private readonly sla: SlaRepository,
+    private readonly assignments: AssignmentRepository,
     @Optional() private readonly metrics?: Metrics,
   ) {}
 
@@ -108,7 +110,10 @@ export class ReviewService {
     return this.claims.claimGold(queue, reviewer, token, queue.leaseSeconds, MAX_LIVE_CLAIMS);
   }
 
-  /** The next real item: from its review job in Redis, or straight from Postgres when Redis has none. */
+  /**
+   * The next real item: one assigned to the reviewer first (claim_item looks for it in Postgres, whatever job it
+   * was given), else from its review job in Redis, or straight from Postgres when Redis has none.
+   */
   private async claimReal(
     queue: Queue,
     reviewer: Reviewer,
@@ -117,6 +122,7 @@ export class ReviewService {
     let claimed: { claim: Claim; item: ItemView } | null = null;
     // Items awaiting a second review whose first was this reviewer's: held until the claim is settled, then
     // put back in line for somebody else (put back at once, they would be taken again by the next attempt).
+    // So is the job taken for nothing when an item assigned to the reviewer was claimed in its place.
     const notMine: TakenJob[] = [];
     try {
       for (let stale = 0; !claimed && stale < MAX_STALE_JOBS; stale++) {
@@ -141,6 +147,10 @@ export class ReviewService {
           continue;
         }
         claimed = outcome;
+        if (outcome && outcome.item.id !== job.itemId) {
+          notMine.push(job);
+          continue;
+        }
         // Not awaited: a job left behind goes back in line at the stalled check and is skipped as stale.
         void job.done();
       }
@@ -300,6 +310,33 @@ export class ReviewService {
     return breaches;
   }
 
+  /**
+   * An admin assigns a pending item to a reviewer of its queue, who alone may claim it, or (null) hands it back
+   * to the queue's shared line. Assigned items wait outside the shared line: the assignee's claims find them.
+   */
+  async assign(principal: UserPrincipal, itemId: string, userId: string | null): Promise<ItemView> {
+    const assignee = userId?.toLowerCase() ?? null;
+    const { changed, previous, queueId, priority } = await this.assignments.assign(
+      itemId,
+      assignee,
+      actorOf(principal),
+    );
+    if (changed) {
+      if (assignee === null) await this.backInLine({ id: itemId, queueId, priority });
+      // Best effort: a job taken meanwhile, or left behind, is dropped by the next claim of somebody else.
+      else if (previous === null) await this.dispatcher.withdraw(queueId, [itemId]);
+      const queue = await this.queues.findCachedById(queueId);
+      this.events.publish({
+        type: 'assignments.changed',
+        queueId,
+        queue: queue?.slug ?? '',
+        userIds: [assignee, previous].filter((id): id is string => id !== null),
+      });
+    }
+    const { queueId: _queueId, ...view } = (await this.items.findView(itemId))!;
+    return view;
+  }
+
   /** An admin puts an escalated item back in line, in `slug` (its own queue or another). */
   async requeue(principal: UserPrincipal, itemId: string, slug: string): Promise<ItemView> {
     const queue = await this.queueRepository.findBySlug(slug);
@@ -352,8 +389,11 @@ export class ReviewService {
     }
   }
 
+  /** Pending again: in the shared line, or, assigned, waiting in Postgres for its assignee's next claim. */
   private async backInLine(item: ItemInLine): Promise<void> {
-    await this.dispatcher.enqueue([{ id: item.id, queueId: item.queueId, priority: item.priority }]);
+    if (!item.assigneeId) {
+      await this.dispatcher.enqueue([{ id: item.id, queueId: item.queueId, priority: item.priority }]);
+    }
     this.changed.touch(item.queueId);
   }
 }

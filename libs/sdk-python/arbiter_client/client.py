@@ -96,18 +96,24 @@ class ArbiterClient:
         item: SubmitItem | Mapping[str, Any],
         *,
         idempotency_key: str | None = None,
+        assignee: str | None = None,
     ) -> Item:
         """Submits one output and returns the item: created, or the original one when Arbiter has
         seen this request (same ``Idempotency-Key``, or same ``external_id`` in this queue).
 
         The same ``idempotency_key`` (a random UUID unless given) goes with every retry, so a
         retried submit never makes two items. ``item`` may also be a dict in the wire's camelCase.
+        ``assignee`` (a user id, an enabled reviewer of the queue; it wins over the item's own)
+        hands the item to that reviewer alone.
         """
+        body = _wire(item)
+        if assignee is not None:
+            body["assignee"] = assignee
         return Item.from_wire(
             self._call(
                 "POST",
                 f"/api/v1/queues/{_segment(queue)}/items",
-                body=_wire(item),
+                body=body,
                 idempotency_key=idempotency_key or str(uuid.uuid4()),
             )
         )

@@ -71,6 +71,8 @@ class SubmitItem:
     priority: int | None = None
     metadata: dict[str, JsonValue] | None = None
     callback_url: str | None = None
+    #: A user id: only this reviewer (an enabled reviewer of the queue) may claim the item.
+    assignee: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         wire: dict[str, Any] = {
@@ -85,6 +87,7 @@ class SubmitItem:
             "priority": self.priority,
             "metadata": self.metadata,
             "callbackUrl": self.callback_url,
+            "assignee": self.assignee,
         }
         wire.update({k: v for k, v in optional.items() if v is not None})
         return wire
@@ -171,6 +174,9 @@ class Item:
     created_at: datetime
     updated_at: datetime
     decision: Decision | None
+    #: The reviewer (user id) the item is assigned to, the only one who may claim it while it is
+    #: pending; ``None``: the queue's shared line.
+    assignee_id: str | None = None
     #: The item's audit events, oldest first (``get_item`` only).
     history: list[AuditEvent] | None = field(default=None, compare=False)
 
@@ -201,6 +207,7 @@ class Item:
             created_at=datetime.fromisoformat(wire["createdAt"]),
             updated_at=datetime.fromisoformat(wire["updatedAt"]),
             decision=None if decision is None else Decision.from_wire(decision),
+            assignee_id=wire.get("assigneeId"),
             history=None if history is None else [AuditEvent.from_wire(e) for e in history],
         )
 

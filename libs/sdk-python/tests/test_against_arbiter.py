@@ -1,9 +1,9 @@
 """The client against a real Arbiter (API and worker), which `npm test` starts for it.
 
 ARBITER_URL, ARBITER_API_KEY and ARBITER_WEBHOOK_SECRET: the API and a service key for
-ARBITER_QUEUE and ARBITER_CAPPED_QUEUE (maxPending 1); ARBITER_REVIEWER_TOKEN: a reviewer of
-ARBITER_QUEUE; ARBITER_RATE_LIMITED_URL: a second API node on the same database with a
-per-service rate limit of 2 items a second.
+ARBITER_QUEUE and ARBITER_CAPPED_QUEUE (maxPending 1); ARBITER_REVIEWER_TOKEN and
+ARBITER_REVIEWER_ID: a reviewer of ARBITER_QUEUE; ARBITER_RATE_LIMITED_URL: a second API node
+on the same database with a per-service rate limit of 2 items a second.
 """
 
 import json
@@ -115,6 +115,24 @@ class AgainstArbiterTest(ArbiterAssertions):
         self.assertEqual(refused.error.code, "VALIDATION_FAILED")
         self.assertTrue(any("confidence" in d.path for d in refused.error.details))
         self.assertEqual(self.client.get_item(result.accepted[1].id).status, "pending")
+
+    def test_an_item_submitted_for_one_reviewer_names_them_and_goes_to_them_first(self):
+        reviewer = ENV["ARBITER_REVIEWER_ID"]
+        item = self.client.submit(self.queue, submission(), assignee=reviewer)
+        self.assertEqual((item.status, item.assignee_id), ("pending", reviewer))
+        self.assertEqual(self.client.get_item(item.id).assignee_id, reviewer)
+        # Before anything else in line for them, whatever its priority.
+        self.assertEqual(decide_next("approve")[0], item.id)
+
+        raised = self.assertArbiterError(
+            400,
+            ErrorCode.VALIDATION_FAILED,
+            self.client.submit,
+            self.queue,
+            submission(),
+            assignee=str(uuid.uuid4()),
+        )
+        self.assertEqual([d.path for d in raised.details], ["assignee"])
 
     def test_errors_carry_the_contract_code(self):
         submit = self.client.submit

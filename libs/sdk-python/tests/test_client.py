@@ -3,6 +3,7 @@
 import json
 import time
 import unittest
+from dataclasses import replace
 from email.utils import formatdate
 
 from arbiter_client import (
@@ -80,6 +81,18 @@ class ClientTest(ArbiterAssertions):
         self.assertEqual((item.id, item.status, item.is_terminal), (ITEM["id"], "pending", False))
         self.assertEqual(item.model, ModelRef("classifier", "1"))
         self.assertIsNone(item.decision)
+
+    def test_submit_for_one_reviewer_sends_the_assignee_and_reads_it_back(self):
+        reviewer = "0f4c2a8e-3b1d-4c5e-9a7f-2d6b8e1c4a90"
+        assigned = {**PENDING, "assigneeId": reviewer}
+        server, client = self.serve(Reply(201, assigned), Reply(200, PENDING))
+        item = client.submit("support", SUBMISSION, assignee=reviewer)
+        (seen,) = server.seen
+        self.assertEqual(json.loads(seen.body), {**SUBMISSION.to_wire(), "assignee": reviewer})
+        self.assertEqual(item.assignee_id, reviewer)
+        self.assertEqual(replace(SUBMISSION, assignee=reviewer).to_wire()["assignee"], reviewer)
+        self.assertNotIn("assignee", SUBMISSION.to_wire())
+        self.assertIsNone(client.get_item(ITEM["id"]).assignee_id, "an item in the shared line")
 
     def test_429_is_retried_after_retry_after_with_the_same_idempotency_key(self):
         server, client = self.serve(

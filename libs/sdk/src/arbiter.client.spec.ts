@@ -103,6 +103,14 @@ describe('ArbiterClient against a scripted HTTP server', () => {
     assert.deepEqual(JSON.parse(request!.body), SUBMISSION);
   });
 
+  it('sends an assignee: the item goes to that reviewer alone', async () => {
+    const reviewer = '0190d1c2-0000-7000-8000-0000000000a1';
+    replies = [{ status: 201, body: { ...ITEM, assigneeId: reviewer } }];
+    const item = await client().submit('support', { ...SUBMISSION, assignee: reviewer });
+    assert.equal(item.assigneeId, reviewer);
+    assert.deepEqual(JSON.parse(seen[0]!.body), { ...SUBMISSION, assignee: reviewer });
+  });
+
   it('returns the replayed item of a 200 and sends the caller’s Idempotency-Key as is', async () => {
     replies = [{ status: 200, body: ITEM }];
     assert.deepEqual(await client().submit('support', SUBMISSION, { idempotencyKey: 'order-42' }), ITEM);

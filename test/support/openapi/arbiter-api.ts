@@ -208,6 +208,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/items/{id}/assign': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Assign a pending item to a reviewer of its queue, the only one who may claim it (userId null: back to the queue's shared line) */
+    post: operations['ItemController_assign'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/items/{id}': {
     parameters: {
       query?: never;
@@ -745,6 +762,11 @@ export interface components {
       };
       /** @description Where the decision is POSTed; wins over the queue callbackUrl */
       callbackUrl?: string;
+      /**
+       * Format: uuid
+       * @description A user id: only this reviewer (an enabled reviewer of the queue) may claim the item; null or absent: the queue's shared line
+       */
+      assignee?: string | null;
     };
     SubmitBatchDto: {
       /** @description Each entry is accepted or refused on its own */
@@ -753,6 +775,13 @@ export interface components {
     RequeueDto: {
       /** @description Slug of the queue the item goes back to */
       queue: string;
+    };
+    AssignItemDto: {
+      /**
+       * Format: uuid
+       * @description A reviewer of the item's queue, the only one who may claim it; null: back to the shared line
+       */
+      userId: string | null;
     };
     DecisionBodyDto: {
       /** @enum {string} */
@@ -888,6 +917,11 @@ export interface components {
         [key: string]: unknown;
       };
       callbackUrl: string | null;
+      /**
+       * Format: uuid
+       * @description The reviewer the item is assigned to, the only one who may claim it while it is pending; null: the queue's shared line
+       */
+      assigneeId: string | null;
       /** Format: date-time */
       slaDeadline: string | null;
       /** Format: date-time */
@@ -1095,6 +1129,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description {queues}; for a reviewer each queue they are a member of carries assignedToMe, the pending items assigned to them */
       200: {
         headers: {
           [name: string]: unknown;
@@ -2426,6 +2461,105 @@ export interface operations {
         };
       };
       /** @description CONFLICT: only an escalated item can be requeued */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description PAYLOAD_TOO_LARGE: the body is over the configured limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description INTERNAL_ERROR: an unexpected failure, with an errorId */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description UNAVAILABLE: a store Arbiter needs does not answer; retry shortly (Retry-After) */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  ItemController_assign: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssignItemDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Item'];
+        };
+      };
+      /** @description VALIDATION_FAILED: userId is not a UUID, or not an enabled reviewer of the item’s queue who may review it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description UNAUTHENTICATED: no credentials, or a bad, expired or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description FORBIDDEN: the principal may not do this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description NOT_FOUND: nothing there that the principal may see */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description CONFLICT: the item is not pending (claimed: assign it once the claim ends; decided, escalated) or is gold */
       409: {
         headers: {
           [name: string]: unknown;

@@ -5,7 +5,13 @@ import {
   type ServicePrincipal,
   type UserPrincipal,
 } from '@arbiter/auth';
-import { type BatchResult, RequeueDto, SubmitBatchDto, SubmitItemDto } from '@arbiter/contracts';
+import {
+  AssignItemDto,
+  type BatchResult,
+  RequeueDto,
+  SubmitBatchDto,
+  SubmitItemDto,
+} from '@arbiter/contracts';
 import { ReviewService } from '@arbiter/review';
 import { IngestService, type ItemView } from '@arbiter/ingest';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
@@ -65,6 +71,21 @@ export class ItemController {
     @Body() dto: RequeueDto,
   ): Promise<ItemView> {
     return this.reviews.requeue(principal, id, dto.queue);
+  }
+
+  @Post('items/:id/assign')
+  @Allow('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Assign a pending item to a reviewer of its queue, the only one who may claim it (userId null: back to the queue's shared line)",
+  })
+  assign(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @Param('id', IdPipe) id: string,
+    @Body() dto: AssignItemDto,
+  ): Promise<ItemView> {
+    return this.reviews.assign(principal, id, dto.userId);
   }
 
   @Get('items/:id')

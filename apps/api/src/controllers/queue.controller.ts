@@ -2,7 +2,7 @@ import { Allow, CurrentPrincipal, type Principal } from '@arbiter/auth';
 import { CreateQueueDto, UpdateQueueDto } from '@arbiter/contracts';
 import { type Queue, QueueService } from '@arbiter/queues';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 @ApiTags('queues')
 @ApiBearerAuth()
@@ -21,6 +21,11 @@ export class QueueController {
   @Get()
   @Allow('admin', 'auditor', 'reviewer')
   @ApiOperation({ summary: 'Queues the caller may see' })
+  @ApiResponse({
+    status: 200,
+    description:
+      '{queues}; for a reviewer each queue they are a member of carries assignedToMe, the pending items assigned to them',
+  })
   async list(@CurrentPrincipal() principal: Principal): Promise<{ queues: Queue[] }> {
     return { queues: await this.queues.list(principal) };
   }

@@ -78,6 +78,11 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
         if (event.ended) holder.emit('claim:expired', { token: event.token, itemId: event.itemId });
         return;
       }
+      case 'assignments.changed':
+        for (const userId of event.userIds) {
+          this.local.to(userRoom(userId)).emit('assignment:changed', { queue: event.queue });
+        }
+        return;
       case 'user.changed':
         this.auth.forgetUser(event.userId);
         void this.refreshRooms(event.userId);

@@ -1,4 +1,5 @@
 import type {
+  AssignmentChangedEvent,
   AuditEvent,
   Claim,
   ClaimExpiredEvent,
@@ -27,4 +28,6 @@ export interface ReviewTransport {
 export interface StatsSource {
   subscribe(queue: string): Promise<Result<{ stats: QueueStats }>>;
   onStats(listener: (stats: QueueStats) => void): () => void;
+  /** Items were assigned to the user, or taken back from them: the queue list's counts are out of date. */
+  onAssignmentChanged(listener: (event: AssignmentChangedEvent) => void): () => void;
 }

@@ -4,6 +4,7 @@ import type { ReviewTransport, StatsSource } from './review-transport';
 import {
   isAckFailure,
   type AckError,
+  type AssignmentChangedEvent,
   type AuditEvent,
   type ClaimExpiredEvent,
   type ClaimSlaBreachedEvent,
@@ -74,6 +75,11 @@ export class ReviewClient implements ReviewTransport, StatsSource {
   onStats(listener: (stats: QueueStats) => void): () => void {
     this.socket.on('queue:stats', listener);
     return () => void this.socket.off('queue:stats', listener);
+  }
+
+  onAssignmentChanged(listener: (event: AssignmentChangedEvent) => void): () => void {
+    this.socket.on('assignment:changed', listener);
+    return () => void this.socket.off('assignment:changed', listener);
   }
 
   onClaimExpired(listener: (event: ClaimExpiredEvent) => void): () => void {

@@ -22,6 +22,7 @@ function Facts({ item }: { item: Item }) {
     ['Confidence', item.confidence == null ? '—' : `${(item.confidence * 100).toFixed(1)}%`],
     ['Reason', item.reason],
     ['Received', formatDateTime(item.createdAt)],
+    ['Assigned to', <span className="mono">{item.assigneeId ?? '—'}</span>, 'item-assignee'],
     ['Verdict', decision ? <VerdictBadge verdict={decision.verdict} /> : '—', 'item-verdict'],
     ['Decided', formatDateTime(decision?.decidedAt)],
     ['Reviewer', reviewer ?? (decision ? 'none (automatic)' : '—'), 'item-reviewer'],

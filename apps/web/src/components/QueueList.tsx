@@ -51,6 +51,11 @@ export function QueueList({ queues, stats, onOpen }: QueueListProps) {
                 <span className="queue-name">{queue.name}</span>
                 <span className="queue-slug">{queue.slug}</span>
                 {queue.paused && <span className="badge badge-warn">paused</span>}
+                {queue.assignedToMe ? (
+                  <span className="badge" data-testid="queue-assigned">
+                    {queue.assignedToMe} assigned to you
+                  </span>
+                ) : null}
                 {entry?.error && (
                   <span className="inline-error" data-testid="queue-stats-error">
                     {entry.error}

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Session } from '../api/session';
 import { useQueues } from '../hooks/useQueues';
 import { useQueueStats } from '../hooks/useQueueStats';
@@ -23,11 +23,27 @@ export function ReviewerApp({ session, onLogout, nav }: ReviewerAppProps) {
   );
   const expired = useCallback(() => onLogout('Your session has expired. Sign in again.'), [onLogout]);
   const connection = useReviewConnection(session.accessToken, refused);
+  const [route, navigate] = useRoute();
+  // Assignment counts change with assignments (the server says so) and with the reviewer's own claims (read
+  // again when the list is shown again).
+  const [assignments, setAssignments] = useState(0);
+  useEffect(
+    () => connection.client?.onAssignmentChanged(() => setAssignments((n) => n + 1)),
+    [connection.client],
+  );
+  const shownBefore = useRef(route.name);
+  useEffect(() => {
+    if (route.name === 'queues' && shownBefore.current !== 'queues') setAssignments((n) => n + 1);
+    shownBefore.current = route.name;
+  }, [route.name]);
   // Re-read the queues after every reconnect (the first connection uses the initial fetch).
-  const { queues, error } = useQueues(session.accessToken, Math.max(1, connection.epoch), expired);
+  const { queues, error } = useQueues(
+    session.accessToken,
+    `${Math.max(1, connection.epoch)}:${assignments}`,
+    expired,
+  );
   const slugs = useMemo(() => queues?.map((q) => q.slug) ?? [], [queues]);
   const stats = useQueueStats(connection.client, slugs, connection.epoch);
-  const [route, navigate] = useRoute();
 
   const queue = route.name === 'workspace' ? queues?.find((q) => q.slug === route.slug) : undefined;
   let main;

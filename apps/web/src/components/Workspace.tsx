@@ -124,6 +124,12 @@ export function Workspace({ queue, stats, transport, connected, epoch, onBack }:
                 <span className="muted mono item-id" data-testid="item-id">
                   {item.id}
                 </span>
+                {/* Only its assignee may claim an assigned item. */}
+                {item.assigneeId && (
+                  <span className="badge" data-testid="item-assigned">
+                    Assigned to you
+                  </span>
+                )}
               </h2>
               {earlier.status === 'failed' && <EarlierReviews state={earlier} aiOutput={item.output} />}
               <Instructions markdown={queue.instructions} />

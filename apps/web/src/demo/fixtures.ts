@@ -62,6 +62,7 @@ const claimed = (item: DemoItem, minutes: number): Item => ({
   model: { name: 'triage-classifier', version: '2025-06-01' },
   metadata: {},
   callbackUrl: null,
+  assigneeId: null,
   slaDeadline: null,
   slaBreachedAt: null,
   createdAt: minutesAgo(minutes),

@@ -7,8 +7,11 @@ export interface QueuesState {
   error: string | null;
 }
 
-/** The queues the user may work on, fetched again after each reconnect (`resync`). */
-export function useQueues(token: string, resync: number, onUnauthenticated: () => void): QueuesState {
+/**
+ * The queues the user may work on, with how many items are assigned to them; fetched again whenever `resync`
+ * changes (after each reconnect, when items were assigned to them or taken back, when the list is shown again).
+ */
+export function useQueues(token: string, resync: string, onUnauthenticated: () => void): QueuesState {
   const [state, setState] = useState<QueuesState>({ queues: null, error: null });
   const unauthenticated = useRef(onUnauthenticated);
   useEffect(() => {

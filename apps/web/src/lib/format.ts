@@ -70,6 +70,7 @@ const ACTION_LABELS: Record<string, string> = {
   'item.sla_breached': 'SLA breached',
   'item.fallback': 'Fallback applied',
   'item.requeued': 'Requeued',
+  'item.assigned': 'Assigned',
   'delivery.succeeded': 'Delivered',
   'delivery.dead': 'Delivery failed',
   'queue.created': 'Queue created',

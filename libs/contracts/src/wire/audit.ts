@@ -20,6 +20,7 @@ export type AuditAction =
   | 'item.sla_breached'
   | 'item.fallback'
   | 'item.requeued'
+  | 'item.assigned'
   | 'delivery.succeeded'
   | 'delivery.dead'
   | 'delivery.replayed'

@@ -75,6 +75,12 @@ export interface Item<TInput = JsonValue, TOutput = JsonValue> {
   priority: number;
   metadata: Record<string, JsonValue>;
   callbackUrl: string | null;
+  /**
+   * The reviewer (user id) the item is assigned to: while it is pending, nobody else may claim it. `null` when it
+   * waits in the queue's shared line. An assignment ends when the item leaves its queue or gets the first of two
+   * reviews; a decided item keeps the one it had.
+   */
+  assigneeId: string | null;
   slaDeadline: string | null;
   /** When the SLA deadline passed with the item still open and its queue's policy was applied. */
   slaBreachedAt: string | null;
@@ -101,6 +107,16 @@ export interface SubmitItem<TInput = JsonValue, TOutput = JsonValue> {
   metadata?: Record<string, JsonValue>;
   /** Where the decision is POSTed; wins over the queue's callbackUrl. */
   callbackUrl?: string;
+  /**
+   * A user id: only this reviewer (an enabled reviewer of the queue) may claim the item. `null` or absent: the
+   * queue's shared line.
+   */
+  assignee?: string | null;
+}
+
+/** `POST /api/v1/items/:id/assign` (admins): a reviewer of the item's queue, or `null` for the shared line. */
+export interface AssignItem {
+  userId: string | null;
 }
 
 export type BatchEntryResult =

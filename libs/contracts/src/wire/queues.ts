@@ -44,6 +44,8 @@ export interface Queue {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** Reviewers only (`GET /api/v1/queues`): pending items of the queue assigned to the caller. */
+  assignedToMe?: number;
 }
 
 /** What `POST /api/v1/queues` and `PATCH /api/v1/queues/:slug` accept; `null` clears an optional setting. */

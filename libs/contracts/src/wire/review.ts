@@ -77,6 +77,14 @@ export interface ItemDecidedEvent {
   verdict: Verdict;
 }
 
+/**
+ * Items of a queue were assigned to the reviewer, or taken back from them: `GET /api/v1/queues` counts what is
+ * assigned to them now (`assignedToMe`).
+ */
+export interface AssignmentChangedEvent {
+  queue: string;
+}
+
 /** A drift alert opened or was acknowledged; admins' and auditors' sockets get it. */
 export interface MonitoringAlertEvent {
   alert: DriftAlert;
@@ -88,5 +96,6 @@ export interface ServerToClientEvents {
   'claim:expired': (event: ClaimExpiredEvent) => void;
   'claim:sla_breached': (event: ClaimSlaBreachedEvent) => void;
   'item:decided': (event: ItemDecidedEvent) => void;
+  'assignment:changed': (event: AssignmentChangedEvent) => void;
   'monitoring:alert': (event: MonitoringAlertEvent) => void;
 }
