@@ -194,35 +194,13 @@ export class IngestService {
     const prepared = checked.filter(({ item }) => !item.assigneeId || assignable.has(item.assigneeId));
     const refused = checked.filter(({ item }) => item.assigneeId && !assignable.has(item.assigneeId));
     // As for a single submit: an entry stored before is answered as such, though its assignee may have left.
-    const stored = await this.resolveConflicts(
-      principal,
-      queue,
-      refused.map((r) => r.item),
-    );
-    for (const [i, { index, item }] of refused.entries()) {
-      const found = stored[i];
-      results[index] =
-        found && found.requestHash === item.requestHash
-          ? { index, id: found.id, status: found.status }
-          : { index, error: refusalOf(assigneeRefused(queue)) };
-    }
+    await this.answerFromStored(principal, queue, refused, results, () => assigneeRefused(queue));
     const inserted =
       prepared.length > 0
         ? await this.writes.submit(prepared.map((p) => p.item))
         : new Map<string, StoredItem>();
     const conflicting = prepared.filter((p) => !inserted.has(p.item.id));
-    const existing = await this.resolveConflicts(
-      principal,
-      queue,
-      conflicting.map((p) => p.item),
-    );
-    for (const [i, { index, item }] of conflicting.entries()) {
-      const found = existing[i];
-      results[index] =
-        found && found.requestHash === item.requestHash
-          ? { index, id: found.id, status: found.status }
-          : { index, error: refusalOf(idempotencyConflict(item, found)) };
-    }
+    await this.answerFromStored(principal, queue, conflicting, results, idempotencyConflict);
     const fresh = prepared.filter((p) => inserted.has(p.item.id));
     for (const { item } of fresh)
       this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
@@ -257,6 +235,31 @@ export class IngestService {
         verdict: 'auto_approve' as const,
       })),
     );
+  }
+
+  /**
+   * Batch entries that were not stored now: each is answered with the item stored earlier for the same request,
+   * or refused with what `refusal` says.
+   */
+  private async answerFromStored(
+    principal: ServicePrincipal,
+    queue: Queue,
+    entries: { index: number; item: Prepared }[],
+    results: BatchEntryResult[],
+    refusal: (item: Prepared, found: ExistingItem | undefined) => DomainError,
+  ): Promise<void> {
+    const stored = await this.resolveConflicts(
+      principal,
+      queue,
+      entries.map((e) => e.item),
+    );
+    for (const [i, { index, item }] of entries.entries()) {
+      const found = stored[i];
+      results[index] =
+        found && found.requestHash === item.requestHash
+          ? { index, id: found.id, status: found.status }
+          : { index, error: refusalOf(refusal(item, found)) };
+    }
   }
 
   /** Stores the batch key as in flight, or answers from what an earlier request with that key stored. */
