@@ -40,6 +40,7 @@ export async function runWorker(config: AppConfig, createApp: () => Promise<Nest
       case 'arbiter:connection': {
         const socket = handle as Socket | undefined;
         if (!socket) return;
+        adopt(server, socket);
         server.emit('connection', socket);
         // The bytes the primary read to route the connection, given back before any that follow.
         socket.emit('data', Buffer.from(message.head, 'base64'));
@@ -55,6 +56,21 @@ export async function runWorker(config: AppConfig, createApp: () => Promise<Nest
     }
   });
   tell({ type: 'arbiter:ready' });
+}
+
+/** What net.Server keeps to know when it has drained (Node sets these for connections it accepts itself). */
+interface Accounted {
+  _connections: number;
+}
+
+/**
+ * Counts a connection the primary handed over as one of the server's own, as net.Server does for those it
+ * accepts: `server.close()` then waits for it, so a request in flight at SIGTERM is answered before the
+ * worker exits (the socket's close takes it off the count and lets the server's close finish).
+ */
+function adopt(server: HttpServer, socket: Socket): void {
+  (server as unknown as Accounted)._connections++;
+  Object.assign(socket, { server, _server: server });
 }
 
 /** Every worker's process-local metrics, summed by the primary (prom-client's AggregatorRegistry). */
