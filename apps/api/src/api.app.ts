@@ -4,6 +4,7 @@ import { createLogger, Metrics, PinoNestLogger } from '@arbiter/runtime';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './api.module.js';
@@ -68,6 +69,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     },
   });
   const fastify = adapter.getInstance();
+  const servedBy = cluster.isWorker ? String(process.pid) : undefined;
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
@@ -78,6 +80,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   });
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Which of several API processes answered (API_PROCESSES > 1), for operators and the tests.
+    if (servedBy) void reply.header('x-arbiter-process', servedBy);
     if (adapter.draining) {
       return reply.code(503).header('connection', 'close').header('retry-after', '5').send({
         statusCode: 503,

@@ -1,6 +1,7 @@
 import { SEALER_ROLE } from '@arbiter/migrations';
 import { plainToInstance, Transform } from 'class-transformer';
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import {
   IsIn,
   IsInt,
@@ -132,6 +133,15 @@ export class AppConfig {
 
   @IsString()
   HOST = '0.0.0.0';
+
+  /**
+   * API processes behind PORT: 1 runs the API in this process; more fork that many workers behind a
+   * primary that owns the port and routes each socket.io session to the worker holding it.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  API_PROCESSES = availableParallelism();
 
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/arbiter';

@@ -5,7 +5,15 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Prometheus metrics of one process: its own registry, so several apps in one process never collide. */
 @Injectable()
 export class Metrics {
+  /** What this process counts itself (requests, submissions, decisions, its own figures). */
   readonly registry = new Registry();
+  /** What is read from Postgres at scrape time: the same whichever process of a node reads it. */
+  readonly scraped = new Registry();
+  /**
+   * Set in an API worker of several processes: the process-local metrics of all of them, summed by the
+   * primary, so a scrape that reaches any one worker reports the whole node.
+   */
+  processMetrics?: () => Promise<string>;
 
   readonly httpRequests = new Counter({
     name: 'arbiter_http_requests_total',
@@ -46,6 +54,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'arbiter_' });
   }
 
+  /** The exposition text of a scrape. */
+  async text(): Promise<string> {
+    const local = this.processMetrics ? await this.processMetrics() : await this.registry.metrics();
+    return `${local.endsWith('\n') || local === '' ? local : `${local}\n`}${await this.scraped.metrics()}`;
+  }
+
   /** A counter whose value is read at scrape time (kept in Postgres, so it survives restarts). */
   counter(
     name: string,
@@ -58,7 +72,7 @@ export class Metrics {
       name,
       help,
       labelNames,
-      registers: [this.registry],
+      registers: [this.scraped],
       async collect() {
         await read(this);
       },
@@ -72,7 +86,7 @@ export class Metrics {
       name,
       help,
       labelNames,
-      registers: [this.registry],
+      registers: [this.scraped],
       async collect() {
         await read(this);
       },

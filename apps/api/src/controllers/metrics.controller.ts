@@ -84,6 +84,6 @@ export class MetricsController {
   @ApiOkResponse({ description: 'Requests, submissions, decisions, queue depths and process figures' })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.text();
   }
 }

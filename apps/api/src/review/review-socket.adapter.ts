@@ -5,7 +5,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
+import type { Server as HttpServer } from 'node:http';
 import type { Server, ServerOptions } from 'socket.io';
+import { inClusterWorker, routeSessionsThroughPrimary } from '../cluster/worker.js';
 
 export const REVIEW_NAMESPACE = '/review';
 export const MONITORING_ROOM = 'monitoring';
@@ -42,6 +44,7 @@ export class ReviewSocketAdapter extends IoAdapter {
       ...options,
       maxHttpBufferSize: SOCKET_MESSAGE_BOUND * this.config.BODY_LIMIT_BYTES,
     } as ServerOptions);
+    if (inClusterWorker()) routeSessionsThroughPrimary(server, this.httpServer as HttpServer);
     const redis = createRedis(this.config.REDIS_URL, 'worker');
     const duplicate = redis.duplicate.bind(redis);
     redis.duplicate = (...args: Parameters<Redis['duplicate']>) => {
