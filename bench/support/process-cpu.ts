@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 /** Linux reports process times in clock ticks; 100 a second on every kernel Node supports here. */
 const TICK_MS = 10;
 
-/** Which processes a share of CPU is charged to: the bench itself, the API, Postgres and Redis. */
+/** Which processes a share of CPU is charged to: the bench itself, the API (with its workers), Postgres and Redis. */
 export interface CpuGroups {
   api?: number;
 }
@@ -14,24 +14,28 @@ export interface CpuShare {
   wallMs: number;
 }
 
-async function ticksOf(pid: number): Promise<number | null> {
+/** A process's parent and its CPU ticks (user + system), from /proc/<pid>/stat. */
+async function statOf(pid: number): Promise<{ ppid: number; ticks: number } | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces), counted from the closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return null;
   }
 }
 
-async function pidsNamed(names: readonly string[]): Promise<Map<number, string>> {
+/** Postgres and Redis processes by name, and the API's own children (its workers with API_PROCESSES > 1). */
+async function processesOf(apiPid: number | undefined): Promise<Map<number, string>> {
   const found = new Map<number, string>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
-    const name = names.find((n) => comm.trim() === n);
-    if (name) found.set(Number(entry), name);
+    const pid = Number(entry);
+    const comm = (await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm === 'postgres') found.set(pid, 'postgres');
+    else if (comm === 'redis-server') found.set(pid, 'redis');
+    else if (apiPid !== undefined && (await statOf(pid))?.ppid === apiPid) found.set(pid, 'api');
   }
   return found;
 }
@@ -41,14 +45,12 @@ type Snapshot = Map<number, { group: string; ticks: number }>;
 async function snapshot(groups: CpuGroups): Promise<Snapshot> {
   const seen: Snapshot = new Map();
   const add = async (group: string, pid: number) => {
-    const ticks = await ticksOf(pid);
-    if (ticks !== null) seen.set(pid, { group, ticks });
+    const stat = await statOf(pid);
+    if (stat) seen.set(pid, { group, ticks: stat.ticks });
   };
   await add('bench', process.pid);
   if (groups.api) await add('api', groups.api);
-  for (const [pid, name] of await pidsNamed(['postgres', 'redis-server'])) {
-    await add(name === 'postgres' ? 'postgres' : 'redis', pid);
-  }
+  for (const [pid, group] of await processesOf(groups.api)) await add(group, pid);
   return seen;
 }
 
