@@ -4,6 +4,8 @@ import jwt from 'jsonwebtoken';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Tokens whose signature was checked, kept until they expire; cleared whole when this many are held. */
+const VERIFIED_MAX = 10_000;
 
 export interface AccessTokenClaims {
   sub: string;
@@ -18,6 +20,11 @@ export interface AccessTokenClaims {
 export class TokenService {
   /** Made once: given a string, jsonwebtoken first tries to parse it as a public key on every call. */
   private readonly key: KeyObject;
+  /**
+   * A reviewer's socket sends every event with the same token: its signature is checked once, its expiry
+   * every time. Revocation does not live here: a token's user and token version are read on each use.
+   */
+  private readonly verified = new Map<string, AccessTokenClaims>();
 
   constructor(private readonly config: AppConfig) {
     this.key = createSecretKey(Buffer.from(config.JWT_SECRET));
@@ -34,6 +41,21 @@ export class TokenService {
 
   /** The claims of a valid token, or null for anything else (bad signature, other algorithm, expired). */
   verify(token: string): AccessTokenClaims | null {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+      return null;
+    }
+    const claims = this.check(token);
+    if (claims) {
+      if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private check(token: string): AccessTokenClaims | null {
     try {
       const claims = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: 'arbiter' });
       // jsonwebtoken accepts a token without `exp` as never expiring; ours always carry one. Subjects are
