@@ -78,34 +78,38 @@ export class IngestService {
     const item = await this.prepare(principal, queue, dto, key);
     if (item.assigneeId && !(await this.items.assignable(queue.id, [item.assigneeId])).has(item.assigneeId)) {
       // A repeat of an item already stored is answered as usual, though its assignee may have left the queue.
-      const [existing] = await this.resolveConflicts(principal, queue, [item]);
-      if (!existing || existing.requestHash !== item.requestHash) throw assigneeRefused(queue);
-      return { created: false, item: stripInternal((await this.items.findView(existing.id))!) };
+      return this.replayOr(principal, queue, item, () => assigneeRefused(queue));
     }
     try {
       await this.admission.admit(queue, principal.service, 1);
     } catch (error) {
       // A repeat of an item already stored is answered as usual, however full the queue is now.
-      const [existing] = await this.resolveConflicts(principal, queue, [item]);
-      if (!existing || existing.requestHash !== item.requestHash) throw error;
-      return { created: false, item: stripInternal((await this.items.findView(existing.id))!) };
+      return this.replayOr(principal, queue, item, () => error as Error);
     }
     const createdAt = (await this.writes.submit([item])).get(item.id)?.createdAt;
-    if (createdAt) {
-      this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
-      if (item.status === 'pending') {
-        await this.dispatcher.enqueue(inSharedLine([item]));
-        this.changed.touch(queue.id);
-        this.assignmentsChanged(queue, [item]);
-        return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
-      }
-      this.announceAutoApproved(queue, [item]);
-      return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
+    if (!createdAt)
+      return this.replayOr(principal, queue, item, (existing) => idempotencyConflict(item, existing));
+    this.metrics?.itemsSubmitted.inc({ queue: queue.slug, status: item.status });
+    if (item.status === 'pending') {
+      await this.dispatcher.enqueue(inSharedLine([item]));
+      this.changed.touch(queue.id);
+      this.assignmentsChanged(queue, [item]);
+      return { created: true, item: viewOfNew(item, queue.slug, createdAt) };
     }
+    this.announceAutoApproved(queue, [item]);
+    return { created: true, item: stripInternal((await this.items.findView(item.id))!) };
+  }
+
+  /** A single submit not stored now: the item stored earlier for the same request, or `refusal`. */
+  private async replayOr(
+    principal: ServicePrincipal,
+    queue: Queue,
+    item: Prepared,
+    refusal: (existing: ExistingItem | undefined) => Error,
+  ): Promise<SubmitResult> {
     const [existing] = await this.resolveConflicts(principal, queue, [item]);
-    if (!existing || existing.requestHash !== item.requestHash) throw idempotencyConflict(item, existing);
-    const view = await this.items.findView(existing.id);
-    return { created: false, item: stripInternal(view!) };
+    if (!existing || existing.requestHash !== item.requestHash) throw refusal(existing);
+    return { created: false, item: stripInternal((await this.items.findView(existing.id))!) };
   }
 
   async submitBatch(
