@@ -1,5 +1,5 @@
 import type { JsonValue, PatchOperation } from '@arbiter/contracts';
-import { Database } from '@arbiter/database';
+import { Database, type Sql } from '@arbiter/database';
 import { Injectable } from '@nestjs/common';
 import { type DecisionView, FINAL_STATUSES, type ItemView, type NewItem } from './item.js';
 
@@ -164,18 +164,22 @@ export class ItemRepository {
       qa_sample: item.qaSample,
       assignee_id: item.assigneeId,
     }));
-    const rows = await this.db.query<{ id: string; status: ItemView['status']; created_at: Date }>(
-      INSERT_ITEMS,
-      [JSON.stringify(payload)],
-    );
-    const inserted = new Map(rows.map((r) => [r.id, { createdAt: r.created_at, status: r.status }]));
-    // A key claimed for an item its externalId then kept out names nothing: free it, so nothing of a refused
-    // or replayed submission stays stored.
-    const unclaimed = items.filter((i) => i.idempotencyKey && !inserted.has(i.id)).map((i) => i.id);
-    if (unclaimed.length > 0) {
-      await this.db.query(`DELETE FROM idempotency_records WHERE item_id = ANY($1::uuid[])`, [unclaimed]);
-    }
-    return { inserted };
+    const store = async (sql: Sql): Promise<InsertOutcome> => {
+      const rows = await sql.query<{ id: string; status: ItemView['status']; created_at: Date }>(
+        INSERT_ITEMS,
+        [JSON.stringify(payload)],
+      );
+      const inserted = new Map(rows.map((r) => [r.id, { createdAt: r.created_at, status: r.status }]));
+      // A key claimed for an item its externalId then kept out names nothing: free it, so nothing of a
+      // refused or replayed submission stays stored.
+      const unclaimed = items.filter((i) => i.idempotencyKey && !inserted.has(i.id)).map((i) => i.id);
+      if (unclaimed.length > 0) {
+        await sql.query(`DELETE FROM idempotency_records WHERE item_id = ANY($1::uuid[])`, [unclaimed]);
+      }
+      return { inserted };
+    };
+    // With keys, one transaction: a claim on a key must never outlive a failure between the two statements.
+    return items.some((i) => i.idempotencyKey) ? this.db.transaction(store) : store(this.db);
   }
 
   /** Items of a service that hold one of these idempotency keys, or one of these external ids in the queue. */
