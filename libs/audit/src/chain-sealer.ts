@@ -40,6 +40,8 @@ export class ChainSealer {
   private readonly logger = new Logger(ChainSealer.name);
   /** The position of a checkpoint already reported as no longer on the chain. */
   private reportedLost: number | undefined;
+  /** Until then no checkpoint is due: the latest one this sealer read was signed less than an interval before. */
+  private checkpointNotBefore = 0;
 
   constructor(
     @Inject(SEALER_DATABASE) private readonly db: Database,
@@ -107,7 +109,8 @@ export class ChainSealer {
    * checkpoint's hash at its position: that one must stay the latest, as the evidence.
    */
   private async checkpointIfDue(tx: Sql, head: Head | null): Promise<SignedCheckpoint | null> {
-    if (!head) return null;
+    // Sealing passes run every few hundred milliseconds; checkpoints are due once an interval.
+    if (!head || Date.now() < this.checkpointNotBefore) return null;
     const [last] = await tx.query<{ pos: string; head: string; at: Date; on_chain: string | null }>(
       `SELECT k.pos, k.head, k.at, c.hash AS on_chain
          FROM (SELECT pos, head, at FROM audit_checkpoints ORDER BY pos DESC LIMIT 1) k
@@ -116,7 +119,11 @@ export class ChainSealer {
     const now = new Date();
     if (last) {
       if (head.pos <= Number(last.pos)) return null;
-      if (now.getTime() - last.at.getTime() < this.config.AUDIT_CHECKPOINT_INTERVAL_MS) return null;
+      const due = last.at.getTime() + this.config.AUDIT_CHECKPOINT_INTERVAL_MS;
+      if (now.getTime() < due) {
+        this.checkpointNotBefore = due;
+        return null;
+      }
       if (last.on_chain !== last.head) {
         if (this.reportedLost !== Number(last.pos))
           this.logger.error(
