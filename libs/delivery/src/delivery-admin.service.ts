@@ -22,9 +22,10 @@ export class DeliveryAdminService {
       status: query.status,
       queueId,
       limit: query.limit ?? DEFAULT_LIST,
-      afterId: query.cursor === undefined ? undefined : cursorId(query.cursor),
+      // The query's validation took only cursors this API made.
+      afterId: query.cursor === undefined ? undefined : decodeDeliveryCursor(query.cursor)!,
     });
-    if (!page) throw badCursor('cursor names no delivery');
+    if (!page) throw DomainError.validation([{ path: 'cursor', message: 'cursor names no delivery' }]);
     const last = page.deliveries.at(-1);
     return {
       deliveries: page.deliveries,
@@ -48,12 +49,4 @@ export class DeliveryAdminService {
     if (!id) throw DomainError.notFound('Queue');
     return id;
   }
-}
-
-const badCursor = (message: string) => DomainError.validation([{ path: 'cursor', message }]);
-
-function cursorId(cursor: string): string {
-  const id = decodeDeliveryCursor(cursor);
-  if (id === null) throw badCursor('cursor must be the next of an earlier page');
-  return id;
 }
