@@ -4,10 +4,10 @@ import { createLogger, Metrics, PinoNestLogger } from '@arbiter/runtime';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiModule } from './api.module.js';
+import { inClusterWorker } from './cluster/worker.js';
 import { DtoValidationPipe } from './http/dto-validation.pipe.js';
 import { parseJsonBody } from './http/json-body.parser.js';
 import { StrictRequestInterceptor } from './http/strict-request.interceptor.js';
@@ -69,7 +69,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     },
   });
   const fastify = adapter.getInstance();
-  const servedBy = cluster.isWorker ? String(process.pid) : undefined;
+  const servedBy = inClusterWorker() ? String(process.pid) : undefined;
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {

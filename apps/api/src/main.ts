@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { exposedDevSecretWarning } from '@arbiter/config';
 import { configOrExit, exitCleanlyOnSignals, preflight } from '@arbiter/runtime';
-import cluster from 'node:cluster';
 import { createApiApp } from './api.app.js';
 import { runPrimary } from './cluster/primary.js';
-import { runWorker } from './cluster/worker.js';
+import { inClusterWorker, runWorker } from './cluster/worker.js';
 
 const config = configOrExit();
-if (config.API_PROCESSES > 1 && cluster.isWorker) {
+if (config.API_PROCESSES > 1 && inClusterWorker()) {
   await runWorker(config, () => createApiApp(config));
 } else {
   const exposed = exposedDevSecretWarning(config);

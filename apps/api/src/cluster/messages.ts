@@ -1,3 +1,6 @@
+/** Set by the primary on the workers it forks: a cluster worker of another manager (pm2) is not one of ours. */
+export const WORKER_ENV = 'ARBITER_API_WORKER';
+
 /** What the primary and its API workers tell each other over the cluster's IPC channel. */
 export type PrimaryMessage =
   /** A connection handed to the worker, with the bytes the primary read to route it (base64). */

@@ -3,11 +3,12 @@ import { createLogger } from '@arbiter/runtime';
 import cluster, { type Worker } from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
-import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { isMessage, type PrimaryMessage, WORKER_ENV, type WorkerMessage } from './messages.js';
 
 /** The request line of a connection must arrive within this; a slower client is dropped unrouted. */
 const FIRST_LINE_TIMEOUT_MS = 30_000;
 const FIRST_LINE_MAX_BYTES = 16 * 1024;
+const RESTART_DELAY_MS = 1000;
 const SID = /^[A-Z]+ \/socket\.io\/\S*[?&]sid=([^&\s]+)/;
 
 /**
@@ -32,15 +33,18 @@ export async function runPrimary(config: AppConfig): Promise<void> {
   /** False when the worker's channel is closed (a full channel still takes the message, queued). */
   function send(worker: Worker, message: PrimaryMessage, socket?: Socket): boolean {
     if (!worker.isConnected()) return false;
-    if (socket) worker.send(message, socket);
-    else worker.send(message);
+    // A worker dying between the check and the write fails the send: the connection handed over goes too.
+    if (socket) worker.send(message, socket, (error) => error && socket.destroy());
+    else worker.send(message, (error) => error && log.warn({ err: error }, 'message to an API worker lost'));
     return true;
   }
 
   const fork = () =>
     new Promise<void>((resolve, reject) => {
-      const worker = cluster.fork();
+      const worker = cluster.fork({ [WORKER_ENV]: '1' });
       workers.set(worker.id, { worker, ready: false });
+      // Its exit is handled below; an IPC error must not take the primary (and every worker) down with it.
+      worker.on('error', (error) => log.warn({ err: error, pid: worker.process.pid }, 'API worker channel'));
       worker.on('message', (message: unknown) => {
         if (!isMessage<WorkerMessage>(message)) return;
         switch (message.type) {
@@ -72,7 +76,10 @@ export async function runPrimary(config: AppConfig): Promise<void> {
           return;
         }
         log.error({ pid: worker.process.pid, code, signal }, 'API worker exited; starting a replacement');
-        fork().catch((error: Error) => giveUp(error));
+        // A worker that keeps failing after start-up is replaced at most once a second, not in a tight loop.
+        setTimeout(() => {
+          if (!stopping) fork().catch((error: Error) => giveUp(error));
+        }, RESTART_DELAY_MS);
       });
     });
 
@@ -148,6 +155,8 @@ export async function runPrimary(config: AppConfig): Promise<void> {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);
   });
+  // Accept errors after start (out of file descriptors, say) drop that connection, not the primary.
+  server.on('error', (error) => log.error({ err: error }, 'accepting a connection failed'));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('the API did not bind a TCP port');
   const listening = { host: loopbackFor(config.HOST), port: address.port };

@@ -6,7 +6,7 @@ import { type IncomingMessage, request, type Server as HttpServer, type ServerRe
 import type { Socket } from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
 import type { Server } from 'socket.io';
-import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import { isMessage, type PrimaryMessage, WORKER_ENV, type WorkerMessage } from './messages.js';
 
 const FORWARDED = 'x-arbiter-forwarded';
 const METRICS_TIMEOUT_MS = 10_000;
@@ -16,7 +16,7 @@ let nextMetricsId = 0;
 const metricsWaiting = new Map<number, (reply: { text?: string; error?: string }) => void>();
 
 /** True in an API worker forked by the primary of API_PROCESSES > 1. */
-export const inClusterWorker = () => cluster.isWorker;
+export const inClusterWorker = () => cluster.isWorker && process.env[WORKER_ENV] === '1';
 
 const tell = (message: WorkerMessage) => process.send?.(message);
 
@@ -135,6 +135,9 @@ function misroutedPoll(req: IncomingMessage, held: (sid: string) => boolean): st
   return sid && query.get('transport') === 'polling' && !held(sid) ? sid : undefined;
 }
 
+/** A long poll lasts at most socket.io's ping interval and timeout (25 s + 20 s); past that it is stuck. */
+const FORWARD_TIMEOUT_MS = 60_000;
+
 function forward(req: IncomingMessage, res: ServerResponse, to: { host: string; port: number }) {
   const upstream = request(
     {
@@ -157,5 +160,8 @@ function forward(req: IncomingMessage, res: ServerResponse, to: { host: string; 
     if (!res.headersSent) res.writeHead(502, { connection: 'close' });
     res.end();
   });
+  upstream.setTimeout(FORWARD_TIMEOUT_MS, () => upstream.destroy());
+  // A client that goes away ends the poll it was waiting on.
+  res.on('close', () => upstream.destroy());
   req.pipe(upstream);
 }
