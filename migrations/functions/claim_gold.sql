@@ -1,6 +1,6 @@
 -- Claims a gold item for the reviewer, or answers NULL (the caller claims a real item instead) when no real item
--- waits for this reviewer (none they may review, assigned to nobody or to them) (gold only stands in for real work: a queue of nothing but gold would give it away) or
--- there is no template. The template is one this reviewer was never handed, else the one handed longest ago,
+-- waits that the line would hand this reviewer (gold only stands in for real work: a queue of nothing but gold
+-- would give it away) or there is no template. The template is one this reviewer was never handed, else the one handed longest ago,
 -- never one they hold now. An instance of it already waiting in line is taken before a new one is made. A new
 -- instance borrows the look of the real item next in line, and its `item.received` event records, beside the
 -- truth (a system actor, the template), what reviewers are shown of it (`shownAs`).
@@ -17,8 +17,7 @@ DECLARE
 BEGIN
   PERFORM take_claim_slot(p_reviewer, p_max_live);
   SELECT * INTO v_head FROM items
-   WHERE queue_id = p_queue AND status = 'pending' AND gold_template_id IS NULL AND may_review(items, p_reviewer)
-     AND (assignee_id IS NULL OR assignee_id = p_reviewer)
+   WHERE queue_id = p_queue AND status = 'pending' AND gold_template_id IS NULL AND may_claim(items, p_reviewer)
    ORDER BY priority DESC, created_at LIMIT 1;
   IF NOT FOUND THEN
     RETURN NULL;
