@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ReviewService } from '@arbiter/review';
 import pg from 'pg';
 import { type RunningApi, startApi } from './support/api-harness.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
@@ -73,6 +74,54 @@ describe('two API nodes share one review loop (same Postgres, same Redis prefix)
     assert.equal(res.status, 201);
     const stats = await pushed;
     assert.equal(stats.claimed, 0);
+  });
+
+  it("a node counts a queue's numbers only while one of its own sockets watches it, and less often when counting is slow", async () => {
+    const {
+      slug,
+      key,
+      reviewers: [reviewer],
+    } = await workspace();
+    const counted = new Map<RunningApi, number[]>();
+    const restore: (() => void)[] = [];
+    for (const node of [node1, node2]) {
+      const reviews = node.app.get(ReviewService);
+      const statsOf = reviews.statsOf.bind(reviews);
+      counted.set(node, []);
+      // Each count is held 40 ms, as a count of a large backlog would take.
+      reviews.statsOf = async (queueId) => {
+        counted.get(node)!.push(Date.now());
+        await sleep(40);
+        return statsOf(queueId);
+      };
+      restore.push(() => (reviews.statsOf = statsOf));
+    }
+    try {
+      await submitItems(node1.client, key, slug, 1);
+      await sleep(400);
+      assert.deepEqual(
+        [counted.get(node1)!.length, counted.get(node2)!.length],
+        [0, 0],
+        'nobody watches: no node counts',
+      );
+
+      const watcher = await connect(node2, reviewer!.token);
+      await watcher.call('queue:subscribe', { queue: slug });
+      const first = watcher.next('queue:stats', (s: any) => s.pending === 2, 5000);
+      await submitItems(node1.client, key, slug, 1);
+      await first;
+      const second = watcher.next('queue:stats', (s: any) => s.pending === 3, 5000);
+      await submitItems(node1.client, key, slug, 1);
+      await second;
+      const times = counted.get(node2)!;
+      assert.equal(counted.get(node1)!.length, 0, 'node 1 has no watcher and counts nothing');
+      assert.ok(times.length >= 2, `node 2 counted ${times.length} times`);
+      // The last count took ≥ 40 ms, so the next waits ≥ 20 × 40 ms rather than the usual 250 ms.
+      const gap = times[times.length - 1]! - times[times.length - 2]!;
+      assert.ok(gap >= 750, `a slow count is followed by a longer pause (${gap} ms)`);
+    } finally {
+      for (const undo of restore) undo();
+    }
   });
 
   it('a decision made through node 1 reaches item:decided on node 2', async () => {

@@ -14,44 +14,67 @@ export interface CpuShare {
   wallMs: number;
 }
 
-/** A process's parent and its CPU ticks (user + system), from /proc/<pid>/stat. */
-async function statOf(pid: number): Promise<{ ppid: number; ticks: number } | null> {
+interface Stat {
+  comm: string;
+  ppid: number;
+  ticks: number;
+}
+
+/** A process's name, parent and CPU ticks (user + system), from /proc/<pid>/stat. */
+async function statOf(pid: number): Promise<Stat | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces), counted from the closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    };
   } catch {
     return null;
   }
 }
 
-/** Postgres and Redis processes by name, and the API's own children (its workers with API_PROCESSES > 1). */
-async function processesOf(apiPid: number | undefined): Promise<Map<number, string>> {
-  const found = new Map<number, string>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    const comm = (await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim();
-    if (comm === 'postgres') found.set(pid, 'postgres');
-    else if (comm === 'redis-server') found.set(pid, 'redis');
-    else if (apiPid !== undefined && (await statOf(pid))?.ppid === apiPid) found.set(pid, 'api');
-  }
-  return found;
-}
-
 type Snapshot = Map<number, { group: string; ticks: number }>;
 
-async function snapshot(groups: CpuGroups): Promise<Snapshot> {
-  const seen: Snapshot = new Map();
-  const add = async (group: string, pid: number) => {
-    const stat = await statOf(pid);
-    if (stat) seen.set(pid, { group, ticks: stat.ticks });
-  };
-  await add('bench', process.pid);
-  if (groups.api) await add('api', groups.api);
-  for (const [pid, group] of await processesOf(groups.api)) await add(group, pid);
-  return seen;
+/**
+ * Looks at the machine's processes: Postgres and Redis by name, the API's own children (its workers with
+ * API_PROCESSES > 1), the bench and the API. A process is classified once, when first seen; later samples
+ * read only the processes counted and the ones new since, so sampling costs the bench (whose CPU is
+ * counted too) a few dozen small reads rather than one per process on the machine.
+ */
+class Sampler {
+  private readonly groupOf = new Map<number, string | null>();
+
+  constructor(private readonly groups: CpuGroups) {
+    this.groupOf.set(process.pid, 'bench');
+    if (groups.api) this.groupOf.set(groups.api, 'api');
+  }
+
+  private classify(pid: number, stat: Stat): string | null {
+    if (stat.comm === 'postgres') return 'postgres';
+    if (stat.comm === 'redis-server') return 'redis';
+    if (this.groups.api !== undefined && stat.ppid === this.groups.api) return 'api';
+    return null;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const seen: Snapshot = new Map();
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      const known = this.groupOf.get(pid);
+      if (known === null) continue;
+      const stat = await statOf(pid);
+      if (!stat) continue;
+      const group = known ?? this.classify(pid, stat);
+      this.groupOf.set(pid, group);
+      if (group) seen.set(pid, { group, ticks: stat.ticks });
+    }
+    return seen;
+  }
 }
 
 /** How often processes are looked at: a connection's Postgres backend may start and end within the work. */
@@ -68,12 +91,13 @@ export async function cpuAround<T>(
   groups: CpuGroups,
   work: () => Promise<T>,
 ): Promise<{ result: T; cpu: CpuShare }> {
-  const before = await snapshot(groups);
+  const sampler = new Sampler(groups);
+  const before = await sampler.snapshot();
   const last: Snapshot = new Map(before);
   let sampling = Promise.resolve();
   const timer = setInterval(() => {
     sampling = sampling.then(async () => {
-      for (const [pid, seen] of await snapshot(groups)) last.set(pid, seen);
+      for (const [pid, seen] of await sampler.snapshot()) last.set(pid, seen);
     });
   }, SAMPLE_MS);
   const started = performance.now();
@@ -85,7 +109,7 @@ export async function cpuAround<T>(
   }
   const wallMs = performance.now() - started;
   await sampling;
-  for (const [pid, seen] of await snapshot(groups)) last.set(pid, seen);
+  for (const [pid, seen] of await sampler.snapshot()) last.set(pid, seen);
   const ms: Record<string, number> = {};
   for (const [pid, { group, ticks }] of last) {
     ms[group] = (ms[group] ?? 0) + (ticks - (before.get(pid)?.ticks ?? 0)) * TICK_MS;

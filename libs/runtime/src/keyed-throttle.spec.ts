@@ -27,4 +27,27 @@ describe('KeyedThrottle', () => {
     assert.ok(runs[2]![1] >= 45, `trailing run after the interval (${runs[2]![1]} ms)`);
     throttle.clear();
   });
+
+  it('keeps each key to its own interval', async () => {
+    const runs: [string, number][] = [];
+    const start = Date.now();
+    const throttle = new KeyedThrottle(
+      (key) => (key === 'slow' ? 120 : 20),
+      (key) => runs.push([key, Date.now() - start]),
+    );
+    for (const key of ['slow', 'fast', 'slow', 'fast']) throttle.touch(key);
+    await sleep(60);
+    assert.deepEqual(
+      runs.map(([k]) => k),
+      ['slow', 'fast', 'fast'],
+      'the fast key ran again after its own interval, the slow one not yet',
+    );
+    await sleep(100);
+    assert.deepEqual(
+      runs.map(([k]) => k),
+      ['slow', 'fast', 'fast', 'slow'],
+    );
+    assert.ok(runs[3]![1] >= 115, `slow key's trailing run after its interval (${runs[3]![1]} ms)`);
+    throttle.clear();
+  });
 });

@@ -4,14 +4,15 @@ interface KeyState {
 }
 
 /**
- * Runs `action(key)` at most once per `intervalMs` per key: at once when the key has been quiet, else once
- * more at the end of the interval, so the last change is never lost and a quiet key is never delayed.
+ * Runs `action(key)` at most once per interval per key: at once when the key has been quiet, else once more
+ * at the end of the interval, so the last change is never lost and a quiet key is never delayed. The interval
+ * is a number of milliseconds, or asked of `intervalMs(key)` each time a touch must wait.
  */
 export class KeyedThrottle {
   private readonly keys = new Map<string, KeyState>();
 
   constructor(
-    private readonly intervalMs: number,
+    private readonly intervalMs: number | ((key: string) => number),
     private readonly action: (key: string) => void,
   ) {}
 
@@ -19,7 +20,8 @@ export class KeyedThrottle {
     const state = this.keys.get(key) ?? { last: 0, timer: undefined };
     this.keys.set(key, state);
     if (state.timer) return;
-    const wait = state.last + this.intervalMs - Date.now();
+    const interval = typeof this.intervalMs === 'number' ? this.intervalMs : this.intervalMs(key);
+    const wait = state.last + interval - Date.now();
     if (wait <= 0) {
       state.last = Date.now();
       this.action(key);

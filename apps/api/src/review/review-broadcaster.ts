@@ -6,11 +6,18 @@ import { KeyedThrottle } from '@arbiter/runtime';
 import { ReviewService } from '@arbiter/review';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
 import { canReadMonitoring, MONITORING_ROOM } from './review-socket.adapter.js';
 import { queueRoom, ReviewGateway, userRoom } from './review.gateway.js';
 
-/** Stats pushes per queue are coalesced to at most one per this many milliseconds (4 a second). */
+/** Stats pushes per queue are coalesced to at most one per this many milliseconds (4 a second)... */
 const STATS_EVERY_MS = 250;
+/**
+ * ...or, when counting a queue's open items takes longer (a backlog of tens of thousands is counted row by
+ * row), this many times the last count took: however large the backlog, the pushes cost at most a
+ * twentieth of one Postgres connection's time.
+ */
+const STATS_COST_FACTOR = 20;
 
 /**
  * Turns domain events (from any API node or the worker) into messages for this node's own sockets.
@@ -20,7 +27,12 @@ const STATS_EVERY_MS = 250;
 export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReviewBroadcaster.name);
   private subscriber: Redis | undefined;
-  private readonly stats = new KeyedThrottle(STATS_EVERY_MS, (queueId) => this.pushStats(queueId));
+  /** How long the last stats query of each queue took, in milliseconds. */
+  private readonly statsCostMs = new Map<string, number>();
+  private readonly stats = new KeyedThrottle(
+    (queueId) => Math.max(STATS_EVERY_MS, STATS_COST_FACTOR * (this.statsCostMs.get(queueId) ?? 0)),
+    (queueId) => this.pushStats(queueId),
+  );
 
   constructor(
     private readonly gateway: ReviewGateway,
@@ -44,6 +56,7 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationShutdown(): void {
     this.stats.clear();
+    this.statsCostMs.clear();
     this.subscriber?.disconnect();
   }
 
@@ -98,10 +111,16 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /** Counted only when a socket of this node watches the queue: nobody else would see the numbers. */
   private pushStats(queueId: string): void {
+    if (!this.gateway.namespace.adapter.rooms.get(queueRoom(queueId))?.size) return;
+    const started = performance.now();
     void this.reviews
       .statsOf(queueId)
-      .then((stats) => stats && this.local.to(queueRoom(queueId)).emit('queue:stats', stats))
+      .then((stats) => {
+        this.statsCostMs.set(queueId, performance.now() - started);
+        if (stats) this.local.to(queueRoom(queueId)).emit('queue:stats', stats);
+      })
       .catch((error: unknown) =>
         this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`),
       );
