@@ -4,7 +4,6 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -236,7 +235,7 @@ describe('Redis faults: Postgres stays the record, the reconciler rebuilds the q
 
       // A lease timer set during the outage is lost (the sweeper covers it); it must not break later ones.
       const leases = api2.app.get(LeaseTimer);
-      leases.schedule(randomUUID(), new Date(Date.now() + 600_000));
+      leases.schedule(new Date(Date.now() + 600_000));
       await sleep(100);
 
       await down.restart();
@@ -256,14 +255,12 @@ describe('Redis faults: Postgres stays the record, the reconciler rebuilds the q
           async () => (await checker.exists(jobKey(queue.id, next.body.id))) === 1,
           2000,
         );
-        const claimId = randomUUID();
         const expiresAt = new Date(Date.now() + 600_000);
-        leases.schedule(claimId, expiresAt);
+        leases.schedule(expiresAt);
         await eventually(
           'a lease timer set after recovery reaches Redis',
           async () =>
-            (await checker.exists(`${env.redisPrefix}:${LEASE_QUEUE}:${leaseJobId(claimId, expiresAt)}`)) ===
-            1,
+            (await checker.exists(`${env.redisPrefix}:${LEASE_QUEUE}:${leaseJobId(expiresAt)}`)) === 1,
           2000,
         );
       } finally {

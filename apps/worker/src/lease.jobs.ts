@@ -9,8 +9,9 @@ import type { Redis } from 'ioredis';
 const SWEEP_BATCH = 200;
 
 /**
- * Expires leases: each claim's delayed job fires at its expiry, and a sweep of Postgres catches any lease
- * whose job was lost (Redis down or emptied). Expiring twice is harmless: the second finds nothing due.
+ * Expires leases: a delayed job fires at the end of each second in which leases end and sweeps them, and a
+ * sweep of Postgres every LEASE_SWEEP_INTERVAL_MS catches any lease whose job was lost (Redis down or
+ * emptied). Sweeps run one at a time; expiring twice is harmless: the second finds nothing due.
  */
 @Injectable()
 export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,7 +19,8 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
   private worker: Worker<LeaseExpiryJobData> | undefined;
   private connection: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
+  /** The sweep running or last run: the next one starts after it. */
+  private sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly reviews: ReviewService,
@@ -32,9 +34,9 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
       LEASE_QUEUE,
       async (job) => {
         if (job.name !== JobName.LeaseExpiry) throw new Error(`unknown job ${job.name} on ${LEASE_QUEUE}`);
-        await this.reviews.expire(job.data.claimId);
+        await this.sweep();
       },
-      { connection: this.connection, prefix: this.config.REDIS_PREFIX, concurrency: 8 },
+      { connection: this.connection, prefix: this.config.REDIS_PREFIX },
     );
     this.worker.on('error', () => undefined);
     this.scheduleSweep();
@@ -48,24 +50,33 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
     this.connection?.disconnect();
   }
 
-  /** Expires every lease past its time; returns how many. */
-  async sweep(): Promise<number> {
+  /** Expires every lease past its time, after any sweep already running; returns how many. */
+  sweep(): Promise<number> {
+    const run = this.sweeping.then(() => this.expireDue());
+    this.sweeping = run.catch(() => undefined);
+    return run;
+  }
+
+  private async expireDue(): Promise<number> {
     let expired = 0;
-    for (const id of await this.claims.dueForExpiry(SWEEP_BATCH)) {
-      if (await this.reviews.expire(id)) expired++;
+    for (;;) {
+      const due = await this.claims.dueForExpiry(SWEEP_BATCH);
+      let now = 0;
+      for (const id of due) if (await this.reviews.expire(id)) now++;
+      expired += now;
+      // A full batch may leave more behind; one that expired nothing would only be read again.
+      if (due.length < SWEEP_BATCH || now === 0) return expired;
     }
-    return expired;
   }
 
   private scheduleSweep(): void {
     this.timer = setTimeout(() => {
-      this.sweeping = this.sweep()
+      void this.sweep()
         .then((n) => {
           if (n > 0) this.logger.log(`sweeper expired ${n} lease(s)`);
         })
         .catch((error: unknown) => this.logger.warn(`lease sweep failed: ${(error as Error).message}`))
         .finally(() => {
-          this.sweeping = undefined;
           if (this.timer) this.scheduleSweep();
         });
     }, this.config.LEASE_SWEEP_INTERVAL_MS);

@@ -3,22 +3,55 @@ import { COMMAND_REDIS } from '@arbiter/redis';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobName, LEASE_QUEUE, type LeaseExpiryJobData, leaseJobId } from './review-jobs.js';
+import { JobName, LEASE_QUEUE, type LeaseExpiryJobData, leaseJobId, leaseSecondEnd } from './review-jobs.js';
 
 /**
- * Schedules the delayed job that expires a lease on time. Best effort: if Redis is away the worker's
- * sweeper expires the lease from Postgres a moment later.
+ * Schedules the delayed job that expires leases on time. Leases are timed to the second, so claims by the
+ * hundred a second share one timer per second instead of adding one each (a Redis script per claim, and a
+ * Postgres transaction per claim in the worker when it fired). Best effort: if Redis is away, or loses the
+ * job, the worker's sweeper expires the lease from Postgres a moment later.
  */
 @Injectable()
 export class LeaseTimer implements OnApplicationShutdown {
   private queue: Queue<LeaseExpiryJobData> | undefined;
+  /** The seconds (their ends, ms since the epoch) this process has set or is setting a timer for. */
+  private readonly timed = new Set<number>();
 
   constructor(
     @Inject(COMMAND_REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
   ) {}
 
-  schedule(claimId: string, expiresAt: Date): void {
+  schedule(expiresAt: Date): void {
+    const dueBy = leaseSecondEnd(expiresAt);
+    if (this.timed.has(dueBy)) return;
+    this.forgetPast();
+    this.timed.add(dueBy);
+    this.queueOf()
+      .add(
+        JobName.LeaseExpiry,
+        { dueBy },
+        {
+          jobId: leaseJobId(expiresAt),
+          delay: Math.max(0, dueBy - Date.now()),
+          removeOnComplete: true,
+          removeOnFail: 100,
+          attempts: 3,
+        },
+      )
+      .catch(() => this.timed.delete(dueBy));
+  }
+
+  /** Seconds already over, from the oldest set: their timers have fired or will fire at once. */
+  private forgetPast(): void {
+    const now = Date.now();
+    for (const dueBy of this.timed) {
+      if (dueBy > now) return;
+      this.timed.delete(dueBy);
+    }
+  }
+
+  private queueOf(): Queue<LeaseExpiryJobData> {
     if (!this.queue) {
       this.queue = new Queue<LeaseExpiryJobData>(LEASE_QUEUE, {
         connection: this.redis,
@@ -33,20 +66,7 @@ export class LeaseTimer implements OnApplicationShutdown {
         void built.close().catch(() => undefined);
       });
     }
-    const delay = Math.max(0, expiresAt.getTime() - Date.now());
-    this.queue
-      .add(
-        JobName.LeaseExpiry,
-        { claimId },
-        {
-          jobId: leaseJobId(claimId, expiresAt),
-          delay,
-          removeOnComplete: true,
-          removeOnFail: 100,
-          attempts: 3,
-        },
-      )
-      .catch(() => undefined);
+    return this.queue;
   }
 
   async onApplicationShutdown(): Promise<void> {

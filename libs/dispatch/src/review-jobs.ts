@@ -7,12 +7,18 @@ export enum JobName {
 export const LEASE_QUEUE = 'lease-expiry';
 
 export interface LeaseExpiryJobData {
-  claimId: string;
+  /** The end of the second the timer is for (ms since the epoch): it expires every lease due by then. */
+  dueBy: number;
 }
 
-/** One timer per claim and expiry: a heartbeat that moves the expiry adds a new timer, never a duplicate. */
-export function leaseJobId(claimId: string, expiresAt: Date): string {
-  return `lease-${claimId}-${expiresAt.getTime()}`;
+/** Leases are timed by the second: the end of the second in which `expiresAt` falls, in ms since the epoch. */
+export function leaseSecondEnd(expiresAt: Date): number {
+  return Math.ceil(expiresAt.getTime() / 1000) * 1000;
+}
+
+/** One timer per second: every claim (or heartbeat) whose lease ends within the same second shares it. */
+export function leaseJobId(expiresAt: Date): string {
+  return `lease-${leaseSecondEnd(expiresAt)}`;
 }
 
 export interface ReviewJobData {

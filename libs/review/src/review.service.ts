@@ -91,7 +91,7 @@ export class ReviewService {
     const claimed =
       (await this.claimGold(queue, reviewer, token)) ?? (await this.claimReal(queue, reviewer, token));
     if (!claimed) return { item: null };
-    this.leases.schedule(claimed.claim.id, claimed.claim.expiresAt);
+    this.leases.schedule(claimed.claim.expiresAt);
     this.changed.touch(queue.id);
     return { item: claimed.item, claim: grant(claimed.claim) };
   }
@@ -177,7 +177,7 @@ export class ReviewService {
       const queue = await this.queues.findCachedById(queueId);
       return queue?.leaseSeconds ?? 300;
     });
-    this.leases.schedule(claim.id, claim.expiresAt);
+    this.leases.schedule(claim.expiresAt);
     return { claim: grant(claim) };
   }
 
