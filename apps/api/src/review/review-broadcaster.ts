@@ -14,10 +14,10 @@ import { queueRoom, ReviewGateway, userRoom } from './review.gateway.js';
 const STATS_EVERY_MS = 250;
 /**
  * ...or, when counting a queue's open items takes longer (a backlog of tens of thousands is counted row by
- * row), this many times the last count took: however large the backlog, the pushes cost at most a
- * twentieth of one Postgres connection's time.
+ * row), this many times the last count took: however large the backlog, a node's pushes keep at most a
+ * tenth of one Postgres connection busy.
  */
-const STATS_COST_FACTOR = 20;
+const STATS_COST_FACTOR = 10;
 
 /**
  * Turns domain events (from any API node or the worker) into messages for this node's own sockets.
