@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches, MinLength, ValidateIf } from 'class-validator';
-import { IsJsonValue, MaxLengthLimit, SLUG_PATTERN, UUID_PATTERN } from './validation.js';
+import { limits } from './limits.js';
+import { IsJsonValue, MaxLengthLimit, only, quickPath, SLUG_PATTERN, UUID_PATTERN } from './validation.js';
 import {
   type AssignItem,
   type DecideRequest,
@@ -48,6 +49,37 @@ export class DecideDto extends DecisionBodyDto implements DecideRequest {
   token!: string;
 }
 
+const QUEUE_REF_FIELDS: ReadonlySet<string> = new Set(['queue']);
+const DECIDE_FIELDS: ReadonlySet<string> = new Set(['token', 'verdict', 'output', 'comment']);
+/**
+ * A claim token as the API makes them (base64url). Any other text, even one @Length would take, is left to
+ * class-validator, whose length counts a surrogate pair as one character.
+ */
+const TOKEN_TEXT = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** claim:next and queue:subscribe as they come, without class-validator (see quickPath). */
+export function quickQueueRef(plain: Record<string, unknown>): QueueRefDto | null {
+  if (!only(plain, QUEUE_REF_FIELDS) || typeof plain.queue !== 'string' || !SLUG_PATTERN.test(plain.queue))
+    return null;
+  return Object.assign(new QueueRefDto(), { queue: plain.queue });
+}
+
+/** A decision as it usually comes (no null where a field may be absent), without class-validator. */
+export function quickDecide(plain: Record<string, unknown>): DecideDto | null {
+  const { token, verdict, output, comment } = plain;
+  const valid =
+    only(plain, DECIDE_FIELDS) &&
+    typeof token === 'string' &&
+    TOKEN_TEXT.test(token) &&
+    (VERDICTS as readonly unknown[]).includes(verdict) &&
+    output !== null &&
+    (comment === undefined || (typeof comment === 'string' && comment.length <= limits.commentLength));
+  if (!valid) return null;
+  const dto = new DecideDto();
+  for (const key of Object.keys(plain)) (dto as unknown as Record<string, unknown>)[key] = plain[key];
+  return dto;
+}
+
 export class EscalationBodyDto implements EscalationRequest {
   @ApiProperty({ maxLength: 10000 })
   @IsString()
@@ -81,3 +113,6 @@ export class AssignItemDto implements AssignItem {
   @Matches(UUID_PATTERN, { message: 'userId must be a user id (a UUID), or null to unassign' })
   userId!: string | null;
 }
+
+quickPath(QueueRefDto, quickQueueRef);
+quickPath(DecideDto, quickDecide);

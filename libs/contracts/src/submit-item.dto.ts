@@ -21,7 +21,17 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { limits } from './limits.js';
-import { Entries, IsJsonValue, IsMetadata, MaxLengthLimit, quickPath, UUID_PATTERN } from './validation.js';
+import {
+  Entries,
+  IsJsonValue,
+  IsMetadata,
+  isObject,
+  isText,
+  MaxLengthLimit,
+  only,
+  quickPath,
+  UUID_PATTERN,
+} from './validation.js';
 import { type JsonValue, type Reason, REASONS, type SubmitItem } from './wire/index.js';
 
 export const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -129,13 +139,6 @@ const SUBMIT_FIELDS: ReadonlySet<string> = new Set([
   'assignee',
 ]);
 const MODEL_FIELDS: ReadonlySet<string> = new Set(['name', 'version']);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (value: unknown, min: number, max: number): value is string =>
-  typeof value === 'string' && value.length >= min && value.length <= max;
-const only = (object: Record<string, unknown>, fields: ReadonlySet<string>) =>
-  Object.keys(object).every((key) => fields.has(key));
 
 /**
  * A submission as it usually comes, recognised and built without class-validator, which costs several times

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { limits } from './limits.js';
+import { DecideDto, QueueRefDto, quickDecide, quickQueueRef } from './review.dto.js';
+import { validateByDecorators } from './validation.js';
+
+const TOKEN = 'q9Xr2mB7kLw4Zt0aVf3Hs8Ny1Pc6Ej5U';
+const ABSENT = Symbol('absent');
+
+/** Each field's candidates (valid ones, boundaries either side, wrong types, null) tried on a valid base. */
+function variants(
+  base: () => Record<string, unknown>,
+  candidates: Record<string, unknown[]>,
+): Record<string, unknown>[] {
+  const out = [base()];
+  for (const [field, values] of Object.entries(candidates)) {
+    for (const value of [...values, ABSENT]) {
+      const body = base();
+      if (value === ABSENT) delete body[field];
+      else body[field] = value;
+      out.push(body);
+    }
+  }
+  return out;
+}
+
+/** Runs both paths on every variant: the quick one may decline, but never accept what class-validator refuses. */
+function agree<T extends object>(
+  cls: new () => T,
+  quick: (plain: Record<string, unknown>) => T | null,
+  bodies: Record<string, unknown>[],
+): { quick: number; slow: number } {
+  const taken = { quick: 0, slow: 0 };
+  for (const body of bodies) {
+    const fast = quick(body);
+    let judged: T | Error;
+    try {
+      judged = validateByDecorators(cls, body);
+    } catch (error) {
+      judged = error as Error;
+    }
+    if (fast === null) {
+      taken.slow++;
+      continue;
+    }
+    taken.quick++;
+    assert.ok(
+      !(judged instanceof Error),
+      `quick path took what class-validator refuses: ${JSON.stringify(body)}`,
+    );
+    assert.ok(fast instanceof cls);
+    assert.deepEqual(fast, judged, JSON.stringify(body));
+  }
+  return taken;
+}
+
+describe('quick paths of the review events agree with class-validator', () => {
+  it('claim:next and queue:subscribe ({queue})', () => {
+    const taken = agree(
+      QueueRefDto,
+      quickQueueRef,
+      variants(() => ({ queue: 'support-triage' }), {
+        queue: ['ab', 'a', 'x'.repeat(63), 'x'.repeat(64), 'Upper', '-lead', 'with space', 7, [], {}, null],
+        extra: [1],
+      }),
+    );
+    assert.ok(taken.quick >= 3 && taken.slow >= 9, JSON.stringify(taken));
+  });
+
+  it('claim:decide ({token, verdict, output?, comment?})', () => {
+    const taken = agree(
+      DecideDto,
+      quickDecide,
+      variants(() => ({ token: TOKEN, verdict: 'approve' }), {
+        token: [
+          'a'.repeat(16),
+          'a'.repeat(15),
+          'a'.repeat(128),
+          'a'.repeat(129),
+          'token with spaces ok?',
+          '\u{1F600}'.repeat(8),
+          '\u{1F600}'.repeat(16),
+          42,
+          null,
+        ],
+        verdict: ['approve', 'correct', 'reject', 'APPROVE', 'maybe', '', 1, null],
+        output: [{ label: 'x' }, [], 0, '', false, null],
+        comment: [
+          '',
+          'fine',
+          'x'.repeat(limits.commentLength),
+          'x'.repeat(limits.commentLength + 1),
+          3,
+          null,
+        ],
+        extra: [true],
+      }),
+    );
+    assert.ok(taken.quick >= 15 && taken.slow >= 15, JSON.stringify(taken));
+  });
+
+  it('declines what class-validator should word the refusal of', () => {
+    assert.equal(quickQueueRef({ queue: 'Bad Slug' }), null);
+    assert.equal(quickDecide({ token: TOKEN, verdict: 'maybe' }), null);
+    assert.equal(quickDecide({ token: TOKEN, verdict: 'approve', extra: 1 }), null);
+    assert.ok(quickDecide({ token: TOKEN, verdict: 'correct', output: { label: 'x' }, comment: 'fixed' }));
+  });
+});
