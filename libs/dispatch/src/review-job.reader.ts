@@ -57,7 +57,8 @@ export class ReviewJobReader implements OnApplicationShutdown {
   private workerFor(queueId: string): Worker<ReviewJobData> {
     let worker = this.workers.get(queueId);
     if (!worker) {
-      this.connection ??= createRedis(this.config.REDIS_URL, 'worker');
+      // Never blocks (block: false below), so claims made in the same tick share one write to Redis.
+      this.connection ??= createRedis(this.config.REDIS_URL, 'worker', { enableAutoPipelining: true });
       worker = new Worker<ReviewJobData>(reviewQueueName(queueId), null, {
         connection: this.connection,
         prefix: this.config.REDIS_PREFIX,
