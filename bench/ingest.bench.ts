@@ -176,6 +176,7 @@ async function main(bench: Bench): Promise<void> {
 
   // 5. Baseline B: raw INSERTs into the same items table, under a queue of their own.
   log(`[baseline B] pg single-row INSERT, pool of ${CONNECTIONS}, ${DURATION_S}s...`);
+  await bench.checkpoint();
   const { result: raw, cpu: rawCpu } = await cpuAround({}, () =>
     runRawInserts({
       databaseUrl,
@@ -193,6 +194,7 @@ async function main(bench: Bench): Promise<void> {
 
   // Baseline C: the same rows, a batch's worth per INSERT: what Postgres alone manages for batches.
   log(`[baseline C] pg ${BATCH_SIZE}-row INSERT, pool of ${BATCH_INSERT_CONNECTIONS}, ${DURATION_S}s...`);
+  await bench.checkpoint();
   const { result: rawBatch, cpu: rawBatchCpu } = await cpuAround({}, () =>
     runRawInserts({
       databaseUrl,
@@ -332,6 +334,7 @@ async function main(bench: Bench): Promise<void> {
     load: () => Promise<LoadResult>,
   ): Promise<ScenarioOutcome> {
     let profile: ProfileSummary | undefined;
+    await bench.checkpoint();
     const { result, cpu } = await cpuAround({ api: api.pid }, async () => {
       if (!(bench.cpuProfiling && title !== 'warm-up')) return load();
       const profiled = await profileAround(api, bench.profileFile(title.replace(/\W+/g, '-')), load);

@@ -107,6 +107,7 @@ async function main(bench: Bench): Promise<void> {
         stopped: () => bench.interrupted,
       });
     let profile: ProfileSummary | undefined;
+    await bench.checkpoint();
     const { result: run, cpu } = await cpuAround({ api: api.pid }, async () => {
       if (!(bench.cpuProfiling && ratePerSec === null)) return load();
       const profiled = await profileAround(api, bench.profileFile('decisions'), load);
@@ -150,6 +151,7 @@ async function main(bench: Bench): Promise<void> {
   log(
     `\n[baseline] Postgres alone: claim_item + decide_claim over ${pgConnections} connections, ${DURATION_S}s...`,
   );
+  await bench.checkpoint();
   const { result: pgLoop, cpu: pgCpu } = await cpuAround({}, () =>
     runPgReviewLoop({
       databaseUrl,
