@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ReviewService } from '@arbiter/review';
+import { QueueStatsRepository, ReviewService } from '@arbiter/review';
 import pg from 'pg';
 import { type RunningApi, startApi } from './support/api-harness.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
@@ -121,6 +121,43 @@ describe('two API nodes share one review loop (same Postgres, same Redis prefix)
       assert.ok(gap >= 580, `a slow count is followed by a longer pause (${gap} ms)`);
     } finally {
       for (const undo of restore) undo();
+    }
+  });
+
+  it("a change made while a new subscriber's numbers are counted is pushed to it after the answer", async () => {
+    const {
+      slug,
+      key,
+      reviewers: [reviewer],
+    } = await workspace();
+    const repository = node2.app.get(QueueStatsRepository);
+    const statsOf = repository.statsOf.bind(repository);
+    let taken!: () => void;
+    const snapshotTaken = new Promise<void>((resolve) => (taken = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    // The subscribe's own count is read, then held until a submit has been made and heard.
+    repository.statsOf = async (queueId) => {
+      const stats = await statsOf(queueId);
+      if (calls++ === 0) {
+        taken();
+        await released;
+      }
+      return stats;
+    };
+    try {
+      const watcher = await connect(node2, reviewer!.token);
+      const answer = watcher.call('queue:subscribe', { queue: slug });
+      await snapshotTaken;
+      await submitItems(node1.client, key, slug, 1);
+      await sleep(300);
+      const pushed = watcher.next('queue:stats', (s: any) => s.queue === slug && s.pending === 1, 5000);
+      release();
+      assert.equal((await answer).stats?.pending, 0, 'the answer holds the numbers from before the submit');
+      await pushed;
+    } finally {
+      repository.statsOf = statsOf;
     }
   });
 

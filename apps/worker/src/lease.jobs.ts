@@ -21,6 +21,7 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
   private timer: NodeJS.Timeout | undefined;
   /** The sweep running or last run: the next one starts after it. */
   private sweeping: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     private readonly reviews: ReviewService,
@@ -43,10 +44,11 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.sweeping;
     await this.worker?.close().catch(() => undefined);
+    await this.sweeping;
     this.connection?.disconnect();
   }
 
@@ -57,16 +59,29 @@ export class LeaseJobs implements OnApplicationBootstrap, OnApplicationShutdown 
     return run;
   }
 
+  /**
+   * Expires due leases oldest first, a batch at a time, until none is left or shutdown begins (the next
+   * worker's sweep takes the rest). A lease that fails to expire is logged and passed over, so it cannot hold
+   * up the ones behind it.
+   */
   private async expireDue(): Promise<number> {
     let expired = 0;
-    for (;;) {
+    while (!this.stopping) {
       const due = await this.claims.dueForExpiry(SWEEP_BATCH);
       let now = 0;
-      for (const id of due) if (await this.reviews.expire(id)) now++;
+      for (const id of due) {
+        if (this.stopping) break;
+        try {
+          if (await this.reviews.expire(id)) now++;
+        } catch (error) {
+          this.logger.warn(`expiring lease ${id} failed: ${(error as Error).message}`);
+        }
+      }
       expired += now;
       // A full batch may leave more behind; one that expired nothing would only be read again.
-      if (due.length < SWEEP_BATCH || now === 0) return expired;
+      if (due.length < SWEEP_BATCH || now === 0) break;
     }
+    return expired;
   }
 
   private scheduleSweep(): void {

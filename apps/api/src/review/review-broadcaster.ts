@@ -14,10 +14,12 @@ import { queueRoom, ReviewGateway, userRoom } from './review.gateway.js';
 const STATS_EVERY_MS = 250;
 /**
  * ...or, when counting a queue's open items takes longer (a backlog of tens of thousands is counted row by
- * row), this many times the last count took: however large the backlog, a node's pushes keep at most a
- * tenth of one Postgres connection busy.
+ * row), this many times the last count took, so a node's pushes for one queue keep at most a tenth of one
+ * Postgres connection busy...
  */
 const STATS_COST_FACTOR = 10;
+/** ...but never less often than this: the time measured includes waiting for a connection and the event loop. */
+const STATS_AT_LEAST_EVERY_MS = 5000;
 
 /**
  * Turns domain events (from any API node or the worker) into messages for this node's own sockets.
@@ -29,8 +31,17 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
   private subscriber: Redis | undefined;
   /** How long the last stats query of each queue took, in milliseconds. */
   private readonly statsCostMs = new Map<string, number>();
+  /** When each queue last changed, by this node's clock on hearing of it. */
+  private readonly changedAt = new Map<string, number>();
+  /** Queues being counted now, and those changed meanwhile (counted again once the count ends). */
+  private readonly counting = new Set<string>();
+  private readonly changedWhileCounting = new Set<string>();
   private readonly stats = new KeyedThrottle(
-    (queueId) => Math.max(STATS_EVERY_MS, STATS_COST_FACTOR * (this.statsCostMs.get(queueId) ?? 0)),
+    (queueId) =>
+      Math.min(
+        STATS_AT_LEAST_EVERY_MS,
+        Math.max(STATS_EVERY_MS, STATS_COST_FACTOR * (this.statsCostMs.get(queueId) ?? 0)),
+      ),
     (queueId) => this.pushStats(queueId),
   );
 
@@ -42,6 +53,11 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
+    // A change heard while a new subscriber's numbers were counted found no one in the room to push to (the
+    // socket joins after the count): push it now, after the answer.
+    this.gateway.onSubscribed = (queueId, countedFrom) => {
+      if ((this.changedAt.get(queueId) ?? 0) >= countedFrom) this.stats.touch(queueId);
+    };
     this.subscriber = createRedis(this.config.REDIS_URL, 'worker');
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
@@ -57,6 +73,8 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
   onApplicationShutdown(): void {
     this.stats.clear();
     this.statsCostMs.clear();
+    this.changedWhileCounting.clear();
+    this.changedAt.clear();
     this.subscriber?.disconnect();
   }
 
@@ -67,6 +85,7 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
   private handle(event: DomainEvent): void {
     switch (event.type) {
       case 'queue.changed':
+        this.changedAt.set(event.queueId, Date.now());
         this.stats.touch(event.queueId);
         return;
       case 'item.decided':
@@ -111,9 +130,17 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** Counted only when a socket of this node watches the queue: nobody else would see the numbers. */
+  /**
+   * Counted only when a socket of this node watches the queue: nobody else would see the numbers. One count
+   * per queue at a time; a change during it is counted after it.
+   */
   private pushStats(queueId: string): void {
     if (!this.gateway.namespace.adapter.rooms.get(queueRoom(queueId))?.size) return;
+    if (this.counting.has(queueId)) {
+      this.changedWhileCounting.add(queueId);
+      return;
+    }
+    this.counting.add(queueId);
     const started = performance.now();
     void this.reviews
       .statsOf(queueId)
@@ -121,9 +148,11 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
         this.statsCostMs.set(queueId, performance.now() - started);
         if (stats) this.local.to(queueRoom(queueId)).emit('queue:stats', stats);
       })
-      .catch((error: unknown) =>
-        this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`),
-      );
+      .catch((error: unknown) => this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.counting.delete(queueId);
+        if (this.changedWhileCounting.delete(queueId)) this.stats.touch(queueId);
+      });
   }
 
   /** A user's roles or queues changed: their sockets on this node leave rooms they may no longer see. */

@@ -45,6 +45,11 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
   private readonly graceTimers = new Set<NodeJS.Timeout>();
 
   @WebSocketServer() namespace!: Namespace<Record<string, never>, ServerToClientEvents>;
+  /**
+   * Told of each subscription once the socket is in the queue's room, with the time its numbers began to be
+   * counted (see ReviewBroadcaster, which pushes numbers a change made stale meanwhile).
+   */
+  onSubscribed?: (queueId: string, countedFrom: number) => void;
 
   constructor(
     private readonly reviews: ReviewService,
@@ -58,8 +63,10 @@ export class ReviewGateway implements OnGatewayDisconnect, OnApplicationShutdown
     @MessageBody() body: unknown,
   ): Promise<ReviewAck<'queue:subscribe'>> {
     return this.answer(socket, QueueRefDto, body, async (user, dto) => {
+      const countedFrom = Date.now();
       const { queue, stats } = await this.reviews.subscribe(user, dto.queue);
       await socket.join(queueRoom(queue.id));
+      this.onSubscribed?.(queue.id, countedFrom);
       return { stats };
     });
   }
