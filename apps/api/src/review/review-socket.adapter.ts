@@ -1,12 +1,14 @@
 import { AuthService, hasRole, TokenService, type UserPrincipal } from '@arbiter/auth';
 import type { AppConfig } from '@arbiter/config';
 import { createRedis } from '@arbiter/redis';
-import type { INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import type { Server as HttpServer } from 'node:http';
-import type { Server, ServerOptions } from 'socket.io';
+import { isObservable, type Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { inClusterWorker, routeSessionsThroughPrimary } from '../cluster/worker.js';
 
 export const REVIEW_NAMESPACE = '/review';
@@ -27,6 +29,7 @@ export interface ReviewSocketData {
  * handshake is authenticated here (guards do not run on connection), so a bad token never connects.
  */
 export class ReviewSocketAdapter extends IoAdapter {
+  private readonly messageLogger = new Logger('ReviewSocketAdapter');
   /** The adapter's connection and the copies it makes of it (its blocking reader), all closed with the server. */
   private readonly connections: Redis[] = [];
 
@@ -35,6 +38,39 @@ export class ReviewSocketAdapter extends IoAdapter {
     private readonly config: AppConfig,
   ) {
     super(app);
+  }
+
+  /**
+   * Nest's own binding runs each message through an rxjs pipeline (fromEvent, mergeMap, defer, filter, map,
+   * takeUntil), which every claim and decision paid for twice. The same behaviour with a plain listener: the
+   * handler's answer (here a promise) acknowledges the message, an `{event, data}` answer is emitted
+   * instead, nothing is sent for null, and a failure is logged. An answer that is an Observable goes through
+   * Nest's `transform`, as before.
+   */
+  override bindMessageHandlers(
+    socket: Socket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
+        const answer = (response: unknown) => {
+          if (response === null || response === undefined) return;
+          const { event, data: pushed } = response as { event?: string; data?: unknown };
+          if (event) socket.emit(event, pushed);
+          else if (!isAckHandledManually && typeof ack === 'function') ack(response);
+        };
+        const failed = (error: unknown) => this.messageLogger.error(error);
+        Promise.resolve()
+          .then(() => callback(data, ack))
+          .then((result: unknown) => {
+            if (isObservable(result)) transform(result).subscribe({ next: answer, error: failed });
+            else return Promise.resolve(result).then(answer);
+          })
+          .catch(failed);
+      });
+    }
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
