@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { type RunningApi, startApi } from './support/api-harness.js';
 import { itemBody, loginAdmin, newQueue, newServiceKey, newUser } from './support/factories.js';
-import { addGold, claimUntilGold, shapeOf, templateOf } from './support/gold-kit.js';
+import { addGold, claimUntilGold, claimUntilReal, shapeOf, templateOf } from './support/gold-kit.js';
 import { ReviewClient } from './support/review-client.js';
 import { assertAckError, eventually, submitItems } from './support/review-kit.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
@@ -83,23 +83,18 @@ describe('gold items reach reviewers exactly like real ones', () => {
 
     let real: any;
     let realView: any;
-    const gold = await claimUntilGold(
-      db,
-      () => q.socket.call('claim:next', { queue: q.slug }),
-      async (claimed) => {
-        const released = await q.socket.call('claim:release', { token: claimed.claim.token });
-        assert.deepEqual(released, { ok: true });
-      },
-      200,
-      async (claimed) => {
-        real = claimed;
-        realView = await itemAs(claimed.item.id, q.reviewer.token);
-      },
-    );
+    const claim = () => q.socket.call('claim:next', { queue: q.slug });
+    const release = async (claimed: any) => {
+      const released = await q.socket.call('claim:release', { token: claimed.claim.token });
+      assert.deepEqual(released, { ok: true });
+    };
+    const gold = await claimUntilGold(db, claim, release, 200, async (claimed) => {
+      real = claimed;
+      realView = await itemAs(claimed.item.id, q.reviewer.token);
+    });
     if (!real) {
-      // The very first claim was gold: take a fresh real one to compare with.
-      real = await q.socket.call('claim:next', { queue: q.slug });
-      assert.equal(await templateOf(db, real.item.id), null, 'a real item');
+      // The very first claim was gold: take a fresh real one to compare with (a claim may be gold again).
+      real = await claimUntilReal(db, claim, release);
       realView = await itemAs(real.item.id, q.reviewer.token);
     }
     assert.deepEqual(shapeOf(gold), shapeOf(real), 'claim answers: same keys and JSON types');
@@ -139,12 +134,8 @@ describe('gold items reach reviewers exactly like real ones', () => {
     assert.equal(truth.history[0].actor.type, 'system');
     assert.equal(truth.history[0].data.gold.templateId, await templateOf(db, gold.item.id));
 
-    // A real item held now, to decide beside the gold one (the one compared above was given back).
-    let live = await q.socket.call('claim:next', { queue: q.slug });
-    while (await templateOf(db, live.item.id)) {
-      await q.socket.call('claim:release', { token: live.claim.token });
-      live = await q.socket.call('claim:next', { queue: q.slug });
-    }
+    // A real item held now, to decide beside the gold one (the one compared above may have been given back).
+    const live = await claimUntilReal(db, claim, release);
     const goldAck = await q.socket.call('claim:decide', { token: gold.claim.token, verdict: 'approve' });
     const realAck = await q.socket.call('claim:decide', { token: live.claim.token, verdict: 'approve' });
     assert.deepEqual(shapeOf(goldAck), shapeOf(realAck), 'decision answers alike');
@@ -188,8 +179,7 @@ describe('gold items reach reviewers exactly like real ones', () => {
       realView = await itemAs(claimed.item.id, q.reviewer.token);
     });
     if (!real) {
-      real = await claim();
-      assert.equal(await templateOf(db, real.item.id), null);
+      real = await claimUntilReal(db, claim, release);
       realView = await itemAs(real.item.id, q.reviewer.token);
     }
     assert.deepEqual(shapeOf(gold), shapeOf(real));

@@ -57,6 +57,22 @@ export async function claimUntilGold<C extends { item: { id: string } }>(
   assert.fail(`no gold item in ${tries} claims`);
 }
 
+/** Claims until a real item comes (giving each gold one back), at most `tries` times. */
+export async function claimUntilReal<C extends { item: { id: string } }>(
+  db: pg.Client,
+  claim: () => Promise<C>,
+  release: (claimed: C) => Promise<void>,
+  tries = 50,
+): Promise<C> {
+  for (let n = 0; n < tries; n++) {
+    const claimed = await claim();
+    assert.ok(claimed.item, `claim ${n} found nothing: ${JSON.stringify(claimed)}`);
+    if ((await templateOf(db, claimed.item.id)) === null) return claimed;
+    await release(claimed);
+  }
+  assert.fail(`no real item in ${tries} claims`);
+}
+
 /** The JSON type of every value, recursively (object keys sorted, arrays element by element). */
 export function shapeOf(value: unknown): unknown {
   if (value === null) return 'null';
