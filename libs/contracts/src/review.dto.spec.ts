@@ -2,64 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { limits } from './limits.js';
 import { DecideDto, QueueRefDto, quickDecide, quickQueueRef } from './review.dto.js';
-import { validateByDecorators } from './validation.js';
+import { agreeWithClassValidator, fieldVariants } from './quick-path.spec-kit.js';
 
 const TOKEN = 'q9Xr2mB7kLw4Zt0aVf3Hs8Ny1Pc6Ej5U';
-const ABSENT = Symbol('absent');
-
-/** Each field's candidates (valid ones, boundaries either side, wrong types, null) tried on a valid base. */
-function variants(
-  base: () => Record<string, unknown>,
-  candidates: Record<string, unknown[]>,
-): Record<string, unknown>[] {
-  const out = [base()];
-  for (const [field, values] of Object.entries(candidates)) {
-    for (const value of [...values, ABSENT]) {
-      const body = base();
-      if (value === ABSENT) delete body[field];
-      else body[field] = value;
-      out.push(body);
-    }
-  }
-  return out;
-}
-
-/** Runs both paths on every variant: the quick one may decline, but never accept what class-validator refuses. */
-function agree<T extends object>(
-  cls: new () => T,
-  quick: (plain: Record<string, unknown>) => T | null,
-  bodies: Record<string, unknown>[],
-): { quick: number; slow: number } {
-  const taken = { quick: 0, slow: 0 };
-  for (const body of bodies) {
-    const fast = quick(body);
-    let judged: T | Error;
-    try {
-      judged = validateByDecorators(cls, body);
-    } catch (error) {
-      judged = error as Error;
-    }
-    if (fast === null) {
-      taken.slow++;
-      continue;
-    }
-    taken.quick++;
-    assert.ok(
-      !(judged instanceof Error),
-      `quick path took what class-validator refuses: ${JSON.stringify(body)}`,
-    );
-    assert.ok(fast instanceof cls);
-    assert.deepEqual(fast, judged, JSON.stringify(body));
-  }
-  return taken;
-}
-
 describe('quick paths of the review events agree with class-validator', () => {
   it('claim:next and queue:subscribe ({queue})', () => {
-    const taken = agree(
+    const taken = agreeWithClassValidator(
       QueueRefDto,
       quickQueueRef,
-      variants(() => ({ queue: 'support-triage' }), {
+      fieldVariants(() => ({ queue: 'support-triage' }), {
         queue: ['ab', 'a', 'x'.repeat(63), 'x'.repeat(64), 'Upper', '-lead', 'with space', 7, [], {}, null],
         extra: [1],
       }),
@@ -68,10 +19,10 @@ describe('quick paths of the review events agree with class-validator', () => {
   });
 
   it('claim:decide ({token, verdict, output?, comment?})', () => {
-    const taken = agree(
+    const taken = agreeWithClassValidator(
       DecideDto,
       quickDecide,
-      variants(() => ({ token: TOKEN, verdict: 'approve' }), {
+      fieldVariants(() => ({ token: TOKEN, verdict: 'approve' }), {
         token: [
           'a'.repeat(16),
           'a'.repeat(15),

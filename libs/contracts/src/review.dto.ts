@@ -74,10 +74,7 @@ export function quickDecide(plain: Record<string, unknown>): DecideDto | null {
     (VERDICTS as readonly unknown[]).includes(verdict) &&
     output !== null &&
     (comment === undefined || (typeof comment === 'string' && comment.length <= limits.commentLength));
-  if (!valid) return null;
-  const dto = new DecideDto();
-  for (const key of Object.keys(plain)) (dto as unknown as Record<string, unknown>)[key] = plain[key];
-  return dto;
+  return valid ? Object.assign(new DecideDto(), plain) : null;
 }
 
 export class EscalationBodyDto implements EscalationRequest {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { limits } from './limits.js';
 import { ModelDto, quickSubmitItem, SubmitItemDto } from './submit-item.dto.js';
+import { agreeWithClassValidator, fieldVariants } from './quick-path.spec-kit.js';
 import { validateByDecorators, validateInput } from './validation.js';
 
 const base = () => ({
@@ -66,24 +67,13 @@ const CANDIDATES: Record<string, unknown[]> = {
   ],
   unknownField: [1],
 };
-const ABSENT = Symbol('absent');
-
+/** Each field's candidates; the output rule depends on the reason, so each is tried with model_error too. */
 function variants(): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [base()];
-  for (const [field, values] of Object.entries(CANDIDATES)) {
-    for (const value of [...values, ABSENT]) {
-      const body: Record<string, unknown> = base();
-      if (value === ABSENT) delete body[field];
-      else body[field] = value;
-      out.push(body);
-      // The output rule depends on the reason: try each field's values with model_error too.
-      out.push({ ...body, reason: 'model_error' });
-      const withoutOutput: Record<string, unknown> = { ...body, reason: 'model_error' };
-      delete withoutOutput.output;
-      out.push(withoutOutput);
-    }
-  }
-  return out;
+  return fieldVariants(base, CANDIDATES).flatMap((body) => {
+    const withoutOutput: Record<string, unknown> = { ...body, reason: 'model_error' };
+    delete withoutOutput.output;
+    return [body, { ...body, reason: 'model_error' }, withoutOutput];
+  });
 }
 
 /** What class-validator makes of it: the instance, or the refusal. */
@@ -97,26 +87,12 @@ function byDecorators(body: Record<string, unknown>): SubmitItemDto | Error {
 
 describe('quickSubmitItem: the quick path of a submission agrees with class-validator', () => {
   it('accepts nothing class-validator refuses, and builds what class-validator builds', () => {
-    let quick = 0;
-    let slow = 0;
-    for (const body of variants()) {
-      const fast = quickSubmitItem(body);
-      const judged = byDecorators(body);
-      if (fast === null) {
-        slow++;
-        continue;
-      }
-      quick++;
-      assert.ok(
-        !(judged instanceof Error),
-        `quick path took what class-validator refuses: ${JSON.stringify(body)}`,
-      );
-      assert.deepEqual(fast, judged, JSON.stringify(body));
-      assert.ok(fast instanceof SubmitItemDto && fast.model instanceof ModelDto);
-    }
+    const taken = agreeWithClassValidator(SubmitItemDto, quickSubmitItem, variants(), (built) =>
+      assert.ok(built.model instanceof ModelDto),
+    );
     // Both paths must really be taken, or this test would prove nothing.
-    assert.ok(quick >= 60, `quick path taken ${quick} times`);
-    assert.ok(slow >= 60, `class-validator judged ${slow}`);
+    assert.ok(taken.quick >= 60, `quick path taken ${taken.quick} times`);
+    assert.ok(taken.slow >= 60, `class-validator judged ${taken.slow}`);
   });
 
   it('takes the usual submission, with every optional field given or absent', () => {

@@ -175,10 +175,9 @@ export function quickSubmitItem(plain: Record<string, unknown>): SubmitItemDto |
       assignee === null ||
       (typeof assignee === 'string' && UUID_PATTERN.test(assignee)));
   if (!valid) return null;
-  const dto = new SubmitItemDto();
-  for (const key of Object.keys(plain)) (dto as unknown as Record<string, unknown>)[key] = plain[key];
-  dto.model = Object.assign(new ModelDto(), { name: model.name, version: model.version });
-  return dto;
+  return Object.assign(new SubmitItemDto(), plain, {
+    model: Object.assign(new ModelDto(), { name: model.name, version: model.version }),
+  });
 }
 
 quickPath(SubmitItemDto, quickSubmitItem);

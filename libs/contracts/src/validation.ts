@@ -113,8 +113,8 @@ export const only = (object: Record<string, unknown>, fields: ReadonlySet<string
 /**
  * Gives `cls` a quick path for the input that comes by the thousand (batch entries, reviewers' claims and
  * decisions): `build` answers the instance when the input is certainly valid, and null for anything else,
- * which class-validator then judges and words the refusal of. `build` must accept nothing class-validator refuses and build what it would; a spec beside
- * each one checks both against validateByDecorators.
+ * which class-validator then judges and words the refusal of. `build` must accept nothing class-validator
+ * refuses and build what it would; a spec beside each one checks both against validateByDecorators.
  */
 export function quickPath<T extends object>(
   cls: Constructor<T>,

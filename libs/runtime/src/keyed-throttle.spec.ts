@@ -50,4 +50,35 @@ describe('KeyedThrottle', () => {
     assert.ok(runs[3]![1] >= 115, `slow key's trailing run after its interval (${runs[3]![1]} ms)`);
     throttle.clear();
   });
+
+  it('runs an action answering a promise one at a time, once more after it if touched meanwhile', async () => {
+    const started: number[] = [];
+    const asked: number[] = [];
+    const start = Date.now();
+    const throttle = new KeyedThrottle(
+      (_key, tookMs) => {
+        asked.push(tookMs);
+        return 10;
+      },
+      async () => {
+        started.push(Date.now() - start);
+        await sleep(60);
+      },
+    );
+    throttle.touch('a');
+    await sleep(20);
+    throttle.touch('a');
+    throttle.touch('a');
+    assert.equal(started.length, 1, 'not again while the first runs, though its interval has passed');
+    await sleep(80);
+    assert.equal(started.length, 2, 'once more after it, for the touches made while it ran');
+    assert.ok(started[1]! >= 55, `the second began after the first ended (${started[1]} ms)`);
+    assert.ok(
+      asked.at(-1)! >= 55,
+      `the interval was asked with the first run's duration (${asked.at(-1)} ms)`,
+    );
+    await sleep(80);
+    assert.equal(started.length, 2, 'and no more');
+    throttle.clear();
+  });
 });

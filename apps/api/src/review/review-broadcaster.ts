@@ -6,7 +6,6 @@ import { KeyedThrottle } from '@arbiter/runtime';
 import { ReviewService } from '@arbiter/review';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { performance } from 'node:perf_hooks';
 import { canReadMonitoring, MONITORING_ROOM } from './review-socket.adapter.js';
 import { queueRoom, ReviewGateway, userRoom } from './review.gateway.js';
 
@@ -29,19 +28,12 @@ const STATS_AT_LEAST_EVERY_MS = 5000;
 export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReviewBroadcaster.name);
   private subscriber: Redis | undefined;
-  /** How long the last stats query of each queue took, in milliseconds. */
-  private readonly statsCostMs = new Map<string, number>();
   /** When each queue last changed, by this node's clock on hearing of it. */
   private readonly changedAt = new Map<string, number>();
-  /** Queues being counted now, and those changed meanwhile (counted again once the count ends). */
-  private readonly counting = new Set<string>();
-  private readonly changedWhileCounting = new Set<string>();
+  /** One count per queue at a time (a change during it is counted after it), spaced by what the last took. */
   private readonly stats = new KeyedThrottle(
-    (queueId) =>
-      Math.min(
-        STATS_AT_LEAST_EVERY_MS,
-        Math.max(STATS_EVERY_MS, STATS_COST_FACTOR * (this.statsCostMs.get(queueId) ?? 0)),
-      ),
+    (_queueId, tookMs) =>
+      Math.min(STATS_AT_LEAST_EVERY_MS, Math.max(STATS_EVERY_MS, STATS_COST_FACTOR * tookMs)),
     (queueId) => this.pushStats(queueId),
   );
 
@@ -72,8 +64,6 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
 
   onApplicationShutdown(): void {
     this.stats.clear();
-    this.statsCostMs.clear();
-    this.changedWhileCounting.clear();
     this.changedAt.clear();
     this.subscriber?.disconnect();
   }
@@ -130,29 +120,17 @@ export class ReviewBroadcaster implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /**
-   * Counted only when a socket of this node watches the queue: nobody else would see the numbers. One count
-   * per queue at a time; a change during it is counted after it.
-   */
-  private pushStats(queueId: string): void {
-    if (!this.gateway.namespace.adapter.rooms.get(queueRoom(queueId))?.size) return;
-    if (this.counting.has(queueId)) {
-      this.changedWhileCounting.add(queueId);
-      return;
-    }
-    this.counting.add(queueId);
-    const started = performance.now();
-    void this.reviews
+  /** Counted only when a socket of this node watches the queue: nobody else would see the numbers. */
+  private pushStats(queueId: string): Promise<void> | undefined {
+    if (!this.gateway.namespace.adapter.rooms.get(queueRoom(queueId))?.size) return undefined;
+    return this.reviews
       .statsOf(queueId)
       .then((stats) => {
-        this.statsCostMs.set(queueId, performance.now() - started);
         if (stats) this.local.to(queueRoom(queueId)).emit('queue:stats', stats);
       })
-      .catch((error: unknown) => this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`))
-      .finally(() => {
-        this.counting.delete(queueId);
-        if (this.changedWhileCounting.delete(queueId)) this.stats.touch(queueId);
-      });
+      .catch((error: unknown) =>
+        this.logger.warn(`stats for ${queueId} failed: ${(error as Error).message}`),
+      );
   }
 
   /** A user's roles or queues changed: their sockets on this node leave rooms they may no longer see. */
